@@ -1,0 +1,193 @@
+//! Bulk sending: many SMS at a bounded concurrency, with results in input order.
+//!
+//! A batch never fails fast: each request gets its own receipt or error. A 429 with a
+//! `Retry-After` pauses the whole batch, not only the send that saw it, because every other
+//! in-flight send would hit the same limit. The no-double-send rules of [`Client::send`] apply
+//! to each message.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::Mutex;
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::request::{SendOptions, SendReceipt, SendRequest};
+
+/// Default number of sends in flight at once in [`Client::send_many`].
+pub const DEFAULT_CONCURRENCY: usize = 16;
+
+/// Shortest interval between two progress calls, except the final one.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
+/// A progress callback: `(done, total)`.
+pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// Options of [`Client::send_many`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use clearline::BulkOptions;
+///
+/// let options = BulkOptions::new()
+///     .concurrency(64)
+///     .on_progress(Arc::new(|done, total| eprintln!("{done}/{total}")));
+/// assert_eq!(options.get_concurrency(), 64);
+/// ```
+#[derive(Clone)]
+pub struct BulkOptions {
+    concurrency: usize,
+    send: SendOptions,
+    on_progress: Option<Progress>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        BulkOptions {
+            concurrency: DEFAULT_CONCURRENCY,
+            send: SendOptions::default(),
+            on_progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("concurrency", &self.concurrency)
+            .field("send", &self.send)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+impl BulkOptions {
+    /// Creates options with a concurrency of 16 and the client's send defaults.
+    pub fn new() -> Self {
+        BulkOptions::default()
+    }
+
+    /// Sets how many sends are in flight at once (at least 1; 0 is treated as 1).
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
+    /// Sets the options each send uses (timeout, retries).
+    pub fn send_options(mut self, options: SendOptions) -> Self {
+        self.send = options;
+        self
+    }
+
+    /// Sets a callback that receives `(done, total)` at most every 50 ms and once at the end.
+    /// It runs on the runtime's threads, so it must return quickly.
+    pub fn on_progress(mut self, callback: Progress) -> Self {
+        self.on_progress = Some(callback);
+        self
+    }
+
+    /// The number of sends in flight at once.
+    pub fn get_concurrency(&self) -> usize {
+        self.concurrency
+    }
+}
+
+/// A point in time before which no send of a batch starts, moved forward by 429 answers.
+#[derive(Default)]
+pub(crate) struct PauseGate {
+    until: Mutex<Option<Instant>>,
+}
+
+impl PauseGate {
+    /// Waits until the gate is open.
+    pub(crate) async fn wait(&self) {
+        loop {
+            let until = *self.until.lock().await;
+            match until {
+                Some(until) if until > Instant::now() => {
+                    tokio::time::sleep_until(until.into()).await
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// Closes the gate for `delay` from now, unless it is already closed for longer.
+    pub(crate) async fn pause(&self, delay: Duration) {
+        let until = Instant::now() + delay;
+        let mut current = self.until.lock().await;
+        if current.is_none_or(|current| current < until) {
+            *current = Some(until);
+        }
+    }
+}
+
+impl Client {
+    /// Sends many SMS concurrently and returns one result per request, in input order.
+    ///
+    /// At most `options.concurrency` sends are in flight at once, so memory stays bounded by the
+    /// input and the results. A 429 with `Retry-After` pauses every send of the batch for that
+    /// long. Dropping the returned future cancels the sends still in flight.
+    ///
+    /// ```no_run
+    /// use clearline::{BulkOptions, Client, SendRequest};
+    ///
+    /// # async fn run(client: Client) {
+    /// let requests: Vec<_> = ["+12025550101", "+12025550102"]
+    ///     .into_iter()
+    ///     .map(|phone| SendRequest::new(phone, "Service window moved to 9:00"))
+    ///     .collect();
+    /// for result in client.send_many(requests, &BulkOptions::new().concurrency(32)).await {
+    ///     match result {
+    ///         Ok(receipt) => println!("queued {}", receipt.message_id()),
+    ///         Err(err) => eprintln!("failed: {err}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub async fn send_many(
+        &self,
+        requests: Vec<SendRequest>,
+        options: &BulkOptions,
+    ) -> Vec<Result<SendReceipt>> {
+        let total = requests.len();
+        let gate = PauseGate::default();
+        let max_chars = self.config().max_message_chars();
+
+        let mut pending = stream::iter(requests.into_iter().enumerate())
+            .map(|(index, request)| {
+                let gate = &gate;
+                async move {
+                    let result = match request.prepare(max_chars) {
+                        Ok(prepared) => {
+                            self.send_prepared_gated(&prepared, &options.send, Some(gate))
+                                .await
+                        }
+                        Err(err) => Err(err),
+                    };
+                    (index, result)
+                }
+            })
+            .buffer_unordered(options.concurrency.max(1));
+
+        let mut results: Vec<Option<Result<SendReceipt>>> = Vec::with_capacity(total);
+        results.resize_with(total, || None);
+        let mut done = 0;
+        let mut last_progress = Instant::now();
+        while let Some((index, result)) = pending.next().await {
+            results[index] = Some(result);
+            done += 1;
+            if let Some(progress) = &options.on_progress {
+                if done == total || last_progress.elapsed() >= PROGRESS_INTERVAL {
+                    last_progress = Instant::now();
+                    progress(done, total);
+                }
+            }
+        }
+
+        // Every index was filled exactly once above, so `flatten` drops nothing.
+        results.into_iter().flatten().collect()
+    }
+}

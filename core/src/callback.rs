@@ -1,0 +1,566 @@
+//! Parsing of delivery reports, the JSON bodies ClearLine POSTs to a callback URL.
+//!
+//! Callbacks carry no signature, so a body may come from anyone. The parser accepts only a JSON
+//! object of at most [`MAX_CALLBACK_BODY_BYTES`], nested at most [`MAX_CALLBACK_NESTING`] levels
+//! deep, with a
+//! non-empty string `messageId` and a string `deliveryStatus`. It tolerates what the API leaves
+//! open: unknown fields, new status values, and a missing or null `externalDeliveryStatus` or
+//! `reasonText`. Because the same report can arrive more than once, receivers should treat
+//! `message_id` as an idempotency key.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Largest delivery-report body accepted, in bytes. ClearLine's reports are a few hundred.
+pub const MAX_CALLBACK_BODY_BYTES: usize = 64 * 1024;
+
+/// Deepest nesting of JSON objects and arrays accepted in a report. Reports are flat.
+pub const MAX_CALLBACK_NESTING: usize = 32;
+
+/// The resolved outcome of an SMS, `deliveryStatus` in the report.
+///
+/// Known values are matched ignoring ASCII case; any other value is kept as
+/// [`DeliveryStatus::Unknown`], so a status ClearLine adds later never breaks a receiver.
+///
+/// ```
+/// use clearline::DeliveryStatus;
+///
+/// assert_eq!(DeliveryStatus::parse("delivered"), DeliveryStatus::Delivered);
+/// assert_eq!(DeliveryStatus::parse("Queued"), DeliveryStatus::Unknown("Queued".into()));
+/// assert_eq!(DeliveryStatus::DeliveredFailed.as_str(), "DeliveredFailed");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// The handset received the SMS.
+    Delivered,
+    /// The SMS was not delivered; `external_status` and `reason` say why.
+    DeliveredFailed,
+    /// A value this version does not know, as received.
+    Unknown(String),
+}
+
+impl DeliveryStatus {
+    /// Maps a raw `deliveryStatus` value to a status.
+    pub fn parse(raw: &str) -> DeliveryStatus {
+        if raw.eq_ignore_ascii_case("Delivered") {
+            DeliveryStatus::Delivered
+        } else if raw.eq_ignore_ascii_case("DeliveredFailed") {
+            DeliveryStatus::DeliveredFailed
+        } else {
+            DeliveryStatus::Unknown(raw.to_owned())
+        }
+    }
+
+    /// Returns the API's spelling of a known status, or the raw value of an unknown one.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeliveryStatus::Delivered => "Delivered",
+            DeliveryStatus::DeliveredFailed => "DeliveredFailed",
+            DeliveryStatus::Unknown(raw) => raw,
+        }
+    }
+}
+
+impl fmt::Display for DeliveryStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A parsed delivery report.
+///
+/// ```
+/// use clearline::{DeliveryReport, DeliveryStatus};
+///
+/// let body = br#"{"messageId": "msg_1", "deliveryStatus": "DeliveredFailed",
+///                 "externalDeliveryStatus": "Expired", "reasonText": "Handset off"}"#;
+/// let report = DeliveryReport::parse(body).unwrap();
+/// assert_eq!(report.message_id, "msg_1");
+/// assert_eq!(report.status, DeliveryStatus::DeliveredFailed);
+/// assert_eq!(report.external_status.as_deref(), Some("Expired"));
+/// assert!(report.is_failed());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeliveryReport {
+    /// The `messageId` the send returned.
+    pub message_id: String,
+    /// The resolved status.
+    pub status: DeliveryStatus,
+    /// The raw gateway status (`Delivered`, `Failed`, `Expired`, `Rejected`, ...), if given.
+    pub external_status: Option<String>,
+    /// The gateway's human-readable result, if given.
+    pub reason: Option<String>,
+}
+
+impl DeliveryReport {
+    /// Parses a callback body.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::CallbackParse`] when the body is larger than
+    /// [`MAX_CALLBACK_BODY_BYTES`], is not a JSON object, nests too deep, repeats a report field,
+    /// or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
+    /// expected.
+    pub fn parse(body: &[u8]) -> Result<DeliveryReport> {
+        if body.len() > MAX_CALLBACK_BODY_BYTES {
+            return Err(Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the body is {} bytes, more than the maximum of \
+                     {MAX_CALLBACK_BODY_BYTES}; ClearLine's reports are a few hundred bytes, so \
+                     this request is not one",
+                    body.len()
+                ),
+            ));
+        }
+        let start = body.trim_ascii_start();
+        if start.is_empty() {
+            return Err(Error::callback_parse(
+                None,
+                "invalid delivery report: the body is empty; expected a JSON object",
+            ));
+        }
+        if start[0] != b'{' {
+            return Err(Error::callback_parse(None, not_an_object_message(start)));
+        }
+
+        if nesting_exceeds(body, MAX_CALLBACK_NESTING) {
+            return Err(Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the JSON nests deeper than {MAX_CALLBACK_NESTING} \
+                     levels; ClearLine's reports are flat objects"
+                ),
+            ));
+        }
+
+        let fields: ReportFields<'_> = serde_json::from_slice(body).map_err(|err| {
+            Error::callback_parse(
+                None,
+                format!("invalid delivery report: the body is not valid JSON ({err})"),
+            )
+            .with_source(err)
+        })?;
+        DeliveryReport::from_fields(fields)
+    }
+
+    /// Parses a callback body given as text.
+    ///
+    /// # Errors
+    ///
+    /// As for [`DeliveryReport::parse`].
+    pub fn parse_str(body: &str) -> Result<DeliveryReport> {
+        DeliveryReport::parse(body.as_bytes())
+    }
+
+    /// Builds a report from fields a framework already decoded (a Python `dict`, a JavaScript
+    /// object), with the same rules as [`DeliveryReport::parse`].
+    ///
+    /// ```
+    /// use clearline::callback::{FieldValue, ReportFields};
+    /// use clearline::DeliveryReport;
+    ///
+    /// let fields = ReportFields {
+    ///     message_id: FieldValue::Text("msg_1".into()),
+    ///     delivery_status: FieldValue::Text("Delivered".into()),
+    ///     ..ReportFields::default()
+    /// };
+    /// assert!(DeliveryReport::from_fields(fields).unwrap().is_delivered());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::CallbackParse`] naming the field at fault.
+    pub fn from_fields(fields: ReportFields<'_>) -> Result<DeliveryReport> {
+        let message_id = required_text(fields.message_id, "messageId", "the id the send returned")?;
+        if message_id.trim().is_empty() {
+            return Err(Error::callback_parse(
+                Some("messageId"),
+                "invalid delivery report: \"messageId\" is empty; expected the id the send \
+                 returned",
+            ));
+        }
+        let status = required_text(
+            fields.delivery_status,
+            "deliveryStatus",
+            "a status such as \"Delivered\" or \"DeliveredFailed\"",
+        )?;
+        let external_status =
+            optional_text(fields.external_delivery_status, "externalDeliveryStatus")?;
+        let reason = optional_text(fields.reason_text, "reasonText")?;
+
+        Ok(DeliveryReport {
+            message_id: message_id.into_owned(),
+            status: DeliveryStatus::parse(&status),
+            external_status: external_status.map(Cow::into_owned),
+            reason: reason.map(Cow::into_owned),
+        })
+    }
+
+    /// `true` when the status is [`DeliveryStatus::Delivered`].
+    pub fn is_delivered(&self) -> bool {
+        self.status == DeliveryStatus::Delivered
+    }
+
+    /// `true` when the status is [`DeliveryStatus::DeliveredFailed`].
+    pub fn is_failed(&self) -> bool {
+        self.status == DeliveryStatus::DeliveredFailed
+    }
+
+    /// Serializes the report in the API's JSON shape, as ClearLine (or the sandbox) sends it.
+    ///
+    /// ```
+    /// use clearline::{DeliveryReport, DeliveryStatus};
+    ///
+    /// let report = DeliveryReport {
+    ///     message_id: "msg_1".into(),
+    ///     status: DeliveryStatus::Delivered,
+    ///     external_status: Some("Delivered".into()),
+    ///     reason: None,
+    /// };
+    /// let json = report.to_json();
+    /// assert_eq!(DeliveryReport::parse(json.as_bytes()).unwrap(), report);
+    /// ```
+    pub fn to_json(&self) -> String {
+        let wire = WireReport {
+            message_id: &self.message_id,
+            delivery_status: self.status.as_str(),
+            external_delivery_status: self.external_status.as_deref(),
+            reason_text: self.reason.as_deref(),
+        };
+        // Serializing a struct of strings cannot fail.
+        serde_json::to_string(&wire).unwrap_or_default()
+    }
+}
+
+/// The report body as the API writes it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireReport<'a> {
+    message_id: &'a str,
+    delivery_status: &'a str,
+    external_delivery_status: Option<&'a str>,
+    reason_text: Option<&'a str>,
+}
+
+/// Returns `true` when objects and arrays in `body` nest deeper than `max_depth`. Brackets inside
+/// strings do not count. The scan is linear and needs no stack, whatever the input.
+fn nesting_exceeds(body: &[u8], max_depth: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max_depth {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Describes a body that is not a JSON object, with a hint for common mistakes.
+fn not_an_object_message(start: &[u8]) -> String {
+    let found = match start[0] {
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' if start.starts_with(b"true") || start.starts_with(b"false") => "a boolean",
+        b'n' if start.starts_with(b"null") => "null",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => "",
+    };
+    if !found.is_empty() {
+        return format!("invalid delivery report: expected a JSON object, found {found}");
+    }
+    let head = &start[..start.len().min(256)];
+    if head.contains(&b'=') && !head.contains(&b'<') {
+        return "invalid delivery report: the body looks form-encoded, not JSON; ClearLine sends \
+                JSON, so check that the endpoint passes the raw request body"
+            .to_owned();
+    }
+    "invalid delivery report: the body is not JSON; expected a JSON object".to_owned()
+}
+
+fn required_text<'a>(
+    value: FieldValue<'a>,
+    field: &'static str,
+    expected: &str,
+) -> Result<Cow<'a, str>> {
+    match value {
+        FieldValue::Text(text) => Ok(text),
+        FieldValue::Missing => Err(Error::callback_parse(
+            Some(field),
+            format!("invalid delivery report: missing field \"{field}\"; expected {expected}"),
+        )),
+        FieldValue::Null => Err(Error::callback_parse(
+            Some(field),
+            format!("invalid delivery report: \"{field}\" is null; expected {expected}"),
+        )),
+        FieldValue::Other(kind) => Err(Error::callback_parse(
+            Some(field),
+            format!(
+                "invalid delivery report: \"{field}\" is {kind}; expected a string, {expected}"
+            ),
+        )),
+    }
+}
+
+fn optional_text<'a>(value: FieldValue<'a>, field: &'static str) -> Result<Option<Cow<'a, str>>> {
+    match value {
+        FieldValue::Text(text) => Ok(Some(text)),
+        FieldValue::Missing | FieldValue::Null => Ok(None),
+        FieldValue::Other(kind) => Err(Error::callback_parse(
+            Some(field),
+            format!("invalid delivery report: \"{field}\" is {kind}; expected a string or null"),
+        )),
+    }
+}
+
+/// One report field as found in the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    /// The field is absent.
+    #[default]
+    Missing,
+    /// The field is `null` (Python `None`, JavaScript `null` or `undefined`).
+    Null,
+    /// The field is a string.
+    Text(Cow<'a, str>),
+    /// The field has another type, named as in JSON: `"a number"`, `"a boolean"`, `"an array"`,
+    /// `"an object"`.
+    Other(&'static str),
+}
+
+/// The four report fields, before the rules are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportFields<'a> {
+    /// `messageId`.
+    pub message_id: FieldValue<'a>,
+    /// `deliveryStatus`.
+    pub delivery_status: FieldValue<'a>,
+    /// `externalDeliveryStatus`.
+    pub external_delivery_status: FieldValue<'a>,
+    /// `reasonText`.
+    pub reason_text: FieldValue<'a>,
+}
+
+impl<'de> Deserialize<'de> for ReportFields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_map(ReportFieldsVisitor)
+    }
+}
+
+struct ReportFieldsVisitor;
+
+impl<'de> Visitor<'de> for ReportFieldsVisitor {
+    type Value = ReportFields<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut fields = ReportFields::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let slot = match key.as_ref() {
+                "messageId" => &mut fields.message_id,
+                "deliveryStatus" => &mut fields.delivery_status,
+                "externalDeliveryStatus" => &mut fields.external_delivery_status,
+                "reasonText" => &mut fields.reason_text,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if *slot != FieldValue::Missing {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate field \"{key}\"; a report carries each field once"
+                )));
+            }
+            *slot = map.next_value::<FieldValue<'de>>()?;
+        }
+        Ok(fields)
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(FieldValueVisitor)
+    }
+}
+
+struct FieldValueVisitor;
+
+impl<'de> Visitor<'de> for FieldValueVisitor {
+    type Value = FieldValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Text(Cow::Owned(text.to_owned())))
+    }
+
+    fn visit_string<E>(self, text: String) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Text(Cow::Owned(text)))
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Null)
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Null)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Other("a boolean"))
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Other("a number"))
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Other("a number"))
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(FieldValue::Other("a number"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Other("an array"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(FieldValue::Other("an object"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn parse(body: &str) -> Result<DeliveryReport> {
+        DeliveryReport::parse_str(body)
+    }
+
+    fn message(body: &str) -> String {
+        parse(body).err().map(|e| e.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn minimal_report_parses() {
+        let report = parse(r#"{"messageId":"m1","deliveryStatus":"Delivered"}"#);
+        let report = report.ok();
+        assert_eq!(report.as_ref().map(|r| r.is_delivered()), Some(true));
+        assert_eq!(report.and_then(|r| r.reason), None);
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let report =
+            parse(r#"{"messageId":"m\u0031","deliveryStatus":"Delivered","reasonText":"a\"b"}"#);
+        let report = report.ok();
+        assert_eq!(report.as_ref().map(|r| r.message_id.as_str()), Some("m1"));
+        assert_eq!(report.and_then(|r| r.reason).as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn duplicate_field_is_rejected() {
+        let text = message(r#"{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}"#);
+        assert!(text.contains("duplicate field \"messageId\""), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_names_field_and_type() {
+        let err = parse(r#"{"messageId":5,"deliveryStatus":"Delivered"}"#).err();
+        assert_eq!(err.as_ref().and_then(Error::field), Some("messageId"));
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("is a number"), "{text}");
+    }
+
+    #[test]
+    fn deep_nesting_is_rejected() {
+        let body = format!(
+            r#"{{"messageId":"m","deliveryStatus":"Delivered","x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = parse(&body).err();
+        assert_eq!(
+            err.as_ref().map(Error::kind),
+            Some(ErrorKind::CallbackParse)
+        );
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("deeper than 32 levels"), "{text}");
+    }
+
+    #[test]
+    fn brackets_in_strings_do_not_nest() {
+        let reason = "[{".repeat(100);
+        let body = format!(
+            r#"{{"messageId":"m","deliveryStatus":"Delivered","reasonText":"{reason}\\"}}"#
+        );
+        let report = parse(&body).ok();
+        assert_eq!(report.and_then(|r| r.reason).map(|r| r.len()), Some(201));
+    }
+
+    #[test]
+    fn form_encoded_body_gets_hint() {
+        let text = message("messageId=m1&deliveryStatus=Delivered");
+        assert!(text.contains("form-encoded"), "{text}");
+    }
+
+    #[test]
+    fn oversized_body_is_rejected_before_parsing() {
+        let body = format!(r#"{{"pad":"{}"}}"#, "x".repeat(MAX_CALLBACK_BODY_BYTES));
+        let text = message(&body);
+        assert!(text.contains("more than the maximum"), "{text}");
+    }
+
+    #[test]
+    fn invalid_utf8_is_rejected() {
+        let err =
+            DeliveryReport::parse(b"{\"messageId\":\"\xff\",\"deliveryStatus\":\"Delivered\"}");
+        assert_eq!(err.err().map(|e| e.kind()), Some(ErrorKind::CallbackParse));
+    }
+}

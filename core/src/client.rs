@@ -1,0 +1,420 @@
+//! The ClearLine client: one HTTP attempt, the retry loop around it, and their logging.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+
+use crate::bulk::PauseGate;
+use crate::config::{ClientBuilder, ClientConfig};
+use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
+use crate::redact::mask_phone;
+use crate::request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
+use crate::response::{interpret, ResponseParts, MAX_RESPONSE_BYTES};
+
+/// Name of the header that carries the API key.
+pub const API_KEY_HEADER: &str = "ApiKey";
+
+/// A ClearLine client.
+///
+/// Cloning is cheap (an `Arc`), and clones share one connection pool. The client is `Send` and
+/// `Sync`, so one instance can serve a whole application. It needs a Tokio runtime with the
+/// time and I/O drivers enabled.
+///
+/// ```no_run
+/// use clearline::{Client, SendRequest};
+///
+/// # async fn run() -> clearline::Result<()> {
+/// let client = Client::builder().build()?; // reads CLEARLINE_API_KEY
+/// let request = SendRequest::new("+12025551234", "Your order is ready for pickup.")
+///     .with_callback_url("https://app.example.com/webhooks/sms");
+/// let receipt = client.send(&request).await?;
+/// println!("queued as {}", receipt.message_id());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    api_key: HeaderValue,
+    /// `scheme://host:port` of the base URL, for error messages.
+    origin: String,
+}
+
+impl Client {
+    /// Creates a builder with the defaults: production, the key from `CLEARLINE_API_KEY`, 10 s
+    /// connect timeout, 30 s total timeout, 2 retries.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub(crate) fn from_config(config: ClientConfig) -> Result<Client> {
+        let mut api_key = HeaderValue::from_str(config.api_key.expose()).map_err(|_| {
+            Error::configuration("the API key contains characters an HTTP header cannot carry")
+        })?;
+        api_key.set_sensitive(true);
+
+        let mut http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout())
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(config.user_agent())
+            .tcp_nodelay(true);
+        // A proxy cannot reach this machine's loopback interface, so the sandbox and other
+        // local servers are always contacted directly, whatever HTTPS_PROXY says.
+        if config.is_loopback() {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|err| {
+            Error::configuration(format!("failed to create the HTTP client: {err}"))
+                .with_source(err)
+        })?;
+
+        let origin = config.base_url().origin().ascii_serialization();
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                api_key,
+                origin,
+            }),
+        })
+    }
+
+    /// The checked configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Sends an SMS with the client's default timeout and retries.
+    ///
+    /// # Errors
+    ///
+    /// Any [`ErrorKind`] but `Configuration` and `CallbackParse`; see [`Error::maybe_sent`]
+    /// before retrying one yourself.
+    pub async fn send(&self, request: &SendRequest) -> Result<SendReceipt> {
+        self.send_with(request, &SendOptions::default()).await
+    }
+
+    /// Sends an SMS with per-call options.
+    ///
+    /// The request is validated before any I/O. The send is retried only when it provably did
+    /// not reach ClearLine (connect failures and connect timeouts) or was rate-limited (429,
+    /// after its `Retry-After`), with exponential backoff and jitter. The timeout covers the
+    /// whole call, retries and waits included.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Client::send`].
+    pub async fn send_with(
+        &self,
+        request: &SendRequest,
+        options: &SendOptions,
+    ) -> Result<SendReceipt> {
+        let prepared = request.prepare(self.config().max_message_chars())?;
+        self.send_prepared(&prepared, options).await
+    }
+
+    /// Sends a request validated by [`SendRequest::prepare`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`Client::send`].
+    pub async fn send_prepared(
+        &self,
+        prepared: &PreparedSend,
+        options: &SendOptions,
+    ) -> Result<SendReceipt> {
+        self.send_prepared_gated(prepared, options, None).await
+    }
+
+    /// Runs the retry loop. With a `gate`, each attempt first waits for the gate, and a
+    /// rate-limit wait closes the gate for every send sharing it.
+    pub(crate) async fn send_prepared_gated(
+        &self,
+        prepared: &PreparedSend,
+        options: &SendOptions,
+        gate: Option<&PauseGate>,
+    ) -> Result<SendReceipt> {
+        let config = self.config();
+        let timeout = options.get_timeout().unwrap_or(config.timeout());
+        let mut policy = *config.retry_policy();
+        if let Some(max_retries) = options.get_max_retries() {
+            policy.max_retries = max_retries;
+        }
+        let deadline = Instant::now() + timeout;
+        let masked_phone = mask_phone(prepared.phone());
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(gate) = gate {
+                gate.wait().await;
+            }
+            let started = Instant::now();
+            let remaining = deadline.saturating_duration_since(started);
+            let outcome = if remaining.is_zero() {
+                Err(response_timeout(timeout))
+            } else {
+                self.attempt(prepared, remaining, timeout).await
+            };
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+
+            let err = match outcome {
+                Ok(message_id) => {
+                    tracing::debug!(
+                        target: "clearline",
+                        attempt,
+                        elapsed_ms,
+                        message_id = %message_id,
+                        phone = %masked_phone,
+                        "sms accepted"
+                    );
+                    return Ok(SendReceipt {
+                        message_id,
+                        phone: prepared.phone().to_owned(),
+                        encoding: prepared.encoding(),
+                        segments: prepared.segments(),
+                        attempts: attempt,
+                    });
+                }
+                Err(err) => err,
+            };
+            tracing::debug!(
+                target: "clearline",
+                attempt,
+                elapsed_ms,
+                kind = %err.kind(),
+                status = err.status(),
+                maybe_sent = err.maybe_sent(),
+                phone = %masked_phone,
+                "sms send attempt failed"
+            );
+
+            let delay = policy
+                .retry_delay(&err, attempt)
+                .filter(|delay| Instant::now() + *delay < deadline);
+            let Some(delay) = delay else {
+                return Err(err.with_attempts(attempt));
+            };
+            tracing::info!(
+                target: "clearline",
+                attempt,
+                retry_in_ms = delay.as_millis() as u64,
+                kind = %err.kind(),
+                error = %err,
+                "retrying sms send: the previous attempt provably did not send the SMS"
+            );
+            match gate {
+                Some(gate) if err.is_rate_limited() => gate.pause(delay).await,
+                _ => tokio::time::sleep(delay).await,
+            }
+        }
+    }
+
+    /// Makes one HTTP attempt and returns the accepted `messageId`.
+    async fn attempt(
+        &self,
+        prepared: &PreparedSend,
+        remaining: Duration,
+        total_timeout: Duration,
+    ) -> Result<String> {
+        let inner = &*self.inner;
+        tracing::trace!(
+            target: "clearline",
+            endpoint = %inner.config.endpoint(),
+            phone = %prepared.phone(),
+            body = %String::from_utf8_lossy(prepared.body()),
+            "sending sms"
+        );
+
+        let request = inner
+            .http
+            .post(inner.config.endpoint().clone())
+            .header(API_KEY_HEADER, inner.api_key.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(remaining)
+            .body(prepared.body_bytes());
+        let mut response = request
+            .send()
+            .await
+            .map_err(|err| self.transport_error(err, total_timeout))?;
+
+        let status = response.status().as_u16();
+        let retry_after = header_text(response.headers(), RETRY_AFTER);
+        let location = header_text(response.headers(), LOCATION);
+        let (body, truncated) = match read_body(&mut response).await {
+            Ok(read) => read,
+            // The status alone decides a non-2xx outcome, so a broken body only matters on 2xx.
+            Err((partial, _)) if !(200..300).contains(&status) => (partial, true),
+            Err((_, err)) => return Err(self.transport_error(err, total_timeout)),
+        };
+
+        interpret(&ResponseParts {
+            status,
+            retry_after: retry_after.as_deref(),
+            location: location.as_deref(),
+            body: &body,
+            truncated,
+            now: None,
+        })
+    }
+
+    /// Maps a reqwest failure to a connection or timeout error, deciding whether the request
+    /// may have reached ClearLine.
+    fn transport_error(&self, err: reqwest::Error, total_timeout: Duration) -> Error {
+        let origin = &self.inner.origin;
+        let cause = root_causes(&err);
+
+        if err.is_timeout() && err.is_connect() {
+            let connect_timeout = self.config().connect_timeout();
+            return Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "connecting to ClearLine at {origin} timed out after {}; the SMS was not \
+                     sent. Check the network and any proxy, or raise the connect timeout",
+                    seconds(connect_timeout)
+                ),
+            )
+            .with_timeout_phase(TimeoutPhase::Connect)
+            .with_source(err);
+        }
+        if err.is_timeout() {
+            return response_timeout(total_timeout).with_source(err);
+        }
+        if err.is_connect() {
+            return Error::new(
+                ErrorKind::Connection,
+                format!(
+                    "could not connect to ClearLine at {origin} ({cause}); the SMS was not sent. \
+                     Check the base URL, the network, and HTTPS_PROXY and NO_PROXY"
+                ),
+            )
+            .with_source(err);
+        }
+        Error::new(
+            ErrorKind::Connection,
+            format!(
+                "the connection to ClearLine at {origin} failed after the request was sent \
+                 ({cause}); the SMS may have been sent, so check before sending it again"
+            ),
+        )
+        .with_maybe_sent(true)
+        .with_source(err)
+    }
+}
+
+/// Builds the error for a send whose total time ran out after the request may have been sent.
+///
+/// NOTE: when the total timeout is shorter than the connect timeout and fires while the
+/// connection is still opening, reqwest does not say so, and this error claims `maybe_sent`.
+fn response_timeout(total_timeout: Duration) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!(
+            "the send timed out after {} waiting for ClearLine's response; the SMS may have \
+             been sent, so check before sending it again, or raise the timeout",
+            seconds(total_timeout)
+        ),
+    )
+    .with_timeout_phase(TimeoutPhase::Response)
+    .with_maybe_sent(true)
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}
+
+fn header_text(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    let value = headers.get(name)?.to_str().ok()?;
+    Some(value.to_owned())
+}
+
+/// Reads the body up to [`MAX_RESPONSE_BYTES`]. Returns it and whether it was cut, or what was
+/// read before the failure and the failure.
+async fn read_body(
+    response: &mut reqwest::Response,
+) -> std::result::Result<(Vec<u8>, bool), (Vec<u8>, reqwest::Error)> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = MAX_RESPONSE_BYTES - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    return Ok((body, true));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((body, false)),
+            Err(err) => return Err((body, err)),
+        }
+    }
+}
+
+/// Returns the innermost one or two causes of an error, such as
+/// `tcp connect error: Connection refused (os error 111)`.
+fn root_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain: Vec<String> = Vec::new();
+    let mut current = err.source();
+    while let Some(source) = current {
+        let text = source.to_string();
+        if !chain.last().is_some_and(|last| last.contains(&text)) {
+            chain.push(text);
+        }
+        current = source.source();
+    }
+    if chain.is_empty() {
+        return err.to_string();
+    }
+    let start = chain.len().saturating_sub(2);
+    chain[start..].join(": ")
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.inner.config, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Result<Client> {
+        Client::builder()
+            .api_key("test_key_not_real_0000")
+            .base_url("http://127.0.0.1:9")
+            .build()
+    }
+
+    #[test]
+    fn debug_and_display_hide_key() {
+        let client = client();
+        let debug = client
+            .as_ref()
+            .map(|c| format!("{c:?} {c}"))
+            .unwrap_or_default();
+        assert!(!debug.contains("test_key_not_real"), "{debug}");
+        assert!(debug.contains("…0000"), "{debug}");
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<Client>();
+    }
+}

@@ -1,0 +1,552 @@
+//! Client configuration: API key, environment or base URL, timeouts, retries and limits.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::validate::{check_secure_url, is_loopback, quote, DEFAULT_MAX_MESSAGE_CHARS};
+
+/// Name of the environment variable read when no API key is given.
+pub const API_KEY_ENV: &str = "CLEARLINE_API_KEY";
+
+/// Default time allowed to open a connection (TCP and TLS), per attempt.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default total time of a send, retries and their waits included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Product token at the start of every `User-Agent` the SDK sends.
+pub const USER_AGENT: &str = concat!("clearline-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A ClearLine environment and its base URL.
+///
+/// ```
+/// use clearline::Environment;
+///
+/// assert_eq!(Environment::default(), Environment::Production);
+/// assert_eq!("staging".parse::<Environment>().unwrap().base_url(), "https://apistage.clearline.me");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Environment {
+    /// `https://api.clearline.me`, where real SMS are sent.
+    #[default]
+    Production,
+    /// `https://apistage.clearline.me`, ClearLine's staging service.
+    Staging,
+}
+
+impl Environment {
+    /// The base URL of the environment.
+    pub fn base_url(self) -> &'static str {
+        match self {
+            Environment::Production => "https://api.clearline.me",
+            Environment::Staging => "https://apistage.clearline.me",
+        }
+    }
+
+    /// Returns `"production"` or `"staging"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Production => "production",
+            Environment::Staging => "staging",
+        }
+    }
+}
+
+impl FromStr for Environment {
+    type Err = Error;
+
+    /// Parses `production` or `staging`, ignoring ASCII case.
+    fn from_str(name: &str) -> Result<Self> {
+        if name.eq_ignore_ascii_case("production") {
+            Ok(Environment::Production)
+        } else if name.eq_ignore_ascii_case("staging") {
+            Ok(Environment::Staging)
+        } else {
+            Err(Error::configuration(format!(
+                "invalid environment {}: expected \"production\" or \"staging\"; for the sandbox \
+                 or a proxy, set a base URL instead",
+                quote(name)
+            )))
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A ClearLine API key. `Debug` and `Display` show at most its last 4 characters.
+///
+/// ```
+/// use clearline::ApiKey;
+///
+/// let key = ApiKey::new("test_key_not_real_0000").unwrap();
+/// assert_eq!(format!("{key:?}"), "ApiKey(\"…0000\")");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// Checks and wraps a key.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::Configuration`] when the key is empty, has whitespace around it, or
+    /// contains characters an HTTP header cannot carry. The message never quotes the key.
+    pub fn new(key: impl Into<String>) -> Result<Self> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(Error::configuration(format!(
+                "the API key is empty; pass your ClearLine API key or set {API_KEY_ENV}"
+            )));
+        }
+        if key.trim() != key {
+            return Err(Error::configuration(
+                "the API key has whitespace around it; remove it (a trailing newline from a \
+                 secrets file is a common cause)",
+            ));
+        }
+        if !key.bytes().all(|byte| (0x21..=0x7e).contains(&byte)) {
+            return Err(Error::configuration(
+                "the API key contains characters an HTTP header cannot carry (spaces, control or \
+                 non-ASCII characters); check that the whole key was copied and nothing else",
+            ));
+        }
+        Ok(ApiKey(key))
+    }
+
+    /// Returns a form safe to log: the last 4 characters after an ellipsis, or `****` for keys
+    /// shorter than 12 characters.
+    pub fn redacted(&self) -> String {
+        let chars = self.0.len();
+        if chars < 12 {
+            return "****".into();
+        }
+        format!("…{}", &self.0[chars - 4..])
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ApiKey").field(&self.redacted()).finish()
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Where the client sends requests.
+#[derive(Debug, Clone)]
+enum Target {
+    Environment(Environment),
+    BaseUrl(String),
+}
+
+/// Builder of a [`Client`]; [`Client::builder`] creates one.
+///
+/// ```
+/// use std::time::Duration;
+/// use clearline::{Client, Environment};
+///
+/// let client = Client::builder()
+///     .api_key("test_key_not_real_0000")
+///     .environment(Environment::Staging)
+///     .timeout(Duration::from_secs(10))
+///     .max_retries(3)
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.config().base_url().as_str(), "https://apistage.clearline.me/");
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    target: Target,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent_suffix: Option<String>,
+    max_message_chars: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_key: None,
+            target: Target::Environment(Environment::Production),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            user_agent_suffix: None,
+            max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = self
+            .api_key
+            .as_ref()
+            .map(|key| ApiKey(key.clone()).redacted());
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &key)
+            .field("target", &self.target)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("max_message_chars", &self.max_message_chars)
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// Sets the API key. Without one, `build` reads [`API_KEY_ENV`].
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Selects a ClearLine environment (default [`Environment::Production`]). Replaces any base
+    /// URL set before.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.target = Target::Environment(environment);
+        self
+    }
+
+    /// Sends to a custom base URL, such as the sandbox or a proxy in front of ClearLine. Replaces
+    /// any environment set before.
+    ///
+    /// The URL must use `https`, except on loopback hosts (`localhost`, 127.0.0.0/8, `[::1]`),
+    /// so the key never travels in clear text. A path is kept: requests go to
+    /// `{base_url}/MessageSender/sms`.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.target = Target::BaseUrl(base_url.into());
+        self
+    }
+
+    /// Sets the time allowed to open a connection, per attempt (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the total time of a send, retries and their waits included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets how many times a send is retried when it provably did not reach ClearLine, or was
+    /// rate-limited (default 2).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.retry.max_retries = max_retries;
+        self
+    }
+
+    /// Replaces the whole retry policy: count, backoff and the longest `Retry-After` honoured.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Appends a product token to the `User-Agent`, such as `clearline-python/0.1.0`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Sets the longest accepted message, in Unicode characters (default 1,600).
+    pub fn max_message_chars(mut self, max_chars: usize) -> Self {
+        self.max_message_chars = max_chars;
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::Configuration`] when no API key is given or set in
+    /// `CLEARLINE_API_KEY`, when the key or the base URL is invalid, when a timeout or the
+    /// maximum message length is zero, or when the HTTP client cannot be created.
+    pub fn build(self) -> Result<Client> {
+        let config = self.into_config()?;
+        Client::from_config(config)
+    }
+
+    fn into_config(self) -> Result<ClientConfig> {
+        let api_key = match self.api_key {
+            Some(key) => ApiKey::new(key)?,
+            None => match std::env::var(API_KEY_ENV) {
+                Ok(key) => ApiKey::new(key).map_err(|err| {
+                    err.append_message(&format!("(The key was read from {API_KEY_ENV}.)"))
+                })?,
+                Err(_) => {
+                    return Err(Error::configuration(format!(
+                        "no API key: pass one to the client (api_key) or set the {API_KEY_ENV} \
+                         environment variable"
+                    )))
+                }
+            },
+        };
+
+        let (base_url, environment) = match &self.target {
+            Target::Environment(environment) => {
+                (parse_base_url(environment.base_url())?, Some(*environment))
+            }
+            Target::BaseUrl(url) => (parse_base_url(url)?, None),
+        };
+        let endpoint = base_url.join("MessageSender/sms").map_err(|err| {
+            Error::configuration(format!(
+                "invalid base URL {}: {err}",
+                quote(base_url.as_str())
+            ))
+        })?;
+
+        for (name, value) in [
+            ("connect timeout", self.connect_timeout),
+            ("timeout", self.timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::configuration(format!(
+                    "invalid {name}: it is zero; pass a positive duration"
+                )));
+            }
+        }
+        if self.max_message_chars == 0 {
+            return Err(Error::configuration(
+                "invalid maximum message length: it is zero; pass a positive number of characters",
+            ));
+        }
+
+        let user_agent = match &self.user_agent_suffix {
+            Some(suffix) if !suffix.is_empty() => {
+                if !suffix.bytes().all(|byte| (0x20..=0x7e).contains(&byte)) {
+                    return Err(Error::configuration(format!(
+                        "invalid user-agent suffix {}: use printable ASCII, such as \
+                         \"myapp/1.2\"",
+                        quote(suffix)
+                    )));
+                }
+                format!("{USER_AGENT} {suffix}")
+            }
+            _ => USER_AGENT.to_owned(),
+        };
+
+        Ok(ClientConfig {
+            api_key,
+            environment,
+            base_url,
+            endpoint,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            retry: self.retry,
+            user_agent,
+            max_message_chars: self.max_message_chars,
+        })
+    }
+}
+
+/// Parses a base URL and checks that it is safe to send the key to. The path gets a trailing
+/// slash so that joining `MessageSender/sms` keeps it.
+fn parse_base_url(raw: &str) -> Result<Url> {
+    let invalid =
+        |reason: &str| Error::configuration(format!("invalid base URL {}: {reason}", quote(raw)));
+    let mut url = Url::parse(raw.trim()).map_err(|err| {
+        invalid(&format!(
+            "{err}; pass an absolute URL such as \"https://api.clearline.me\" or the sandbox's \
+             \"http://127.0.0.1:PORT\""
+        ))
+    })?;
+    check_secure_url(&url).map_err(|reason| invalid(&reason))?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it has a query or fragment; remove it"));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// The checked configuration of a [`Client`]. `Debug` never shows the API key.
+///
+/// ```
+/// let client = clearline::Client::builder()
+///     .api_key("test_key_not_real_0000")
+///     .base_url("http://127.0.0.1:8080")
+///     .build()
+///     .unwrap();
+/// let config = client.config();
+/// assert_eq!(config.endpoint().as_str(), "http://127.0.0.1:8080/MessageSender/sms");
+/// assert!(!format!("{config:?}").contains("test_key_not_real"));
+/// ```
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub(crate) api_key: ApiKey,
+    environment: Option<Environment>,
+    base_url: Url,
+    endpoint: Url,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    max_message_chars: usize,
+}
+
+impl ClientConfig {
+    /// The environment, or `None` for a custom base URL.
+    pub fn environment(&self) -> Option<Environment> {
+        self.environment
+    }
+
+    /// The base URL, always ending with `/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The URL sends are POSTed to: `{base_url}MessageSender/sms`.
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// `true` when the base URL is on a loopback host (the sandbox, a local proxy).
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(&self.base_url)
+    }
+
+    /// The time allowed to open a connection, per attempt.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The default total time of a send.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The `User-Agent` header value.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+
+    /// The longest accepted message, in Unicode characters.
+    pub fn max_message_chars(&self) -> usize {
+        self.max_message_chars
+    }
+
+    /// The API key in its redacted form (see [`ApiKey::redacted`]).
+    pub fn api_key_redacted(&self) -> String {
+        self.api_key.redacted()
+    }
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_key", &self.api_key)
+            .field("environment", &self.environment)
+            .field("base_url", &self.base_url.as_str())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("max_message_chars", &self.max_message_chars)
+            .finish()
+    }
+}
+
+impl fmt::Display for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ClearLine client for {} (API key {})",
+            self.base_url, self.api_key
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> ClientBuilder {
+        ClientBuilder::default().api_key("test_key_not_real_0000")
+    }
+
+    #[test]
+    fn base_url_rejects_plain_http_off_loopback() {
+        let err = builder().base_url("http://api.example.com").build().err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("plain http"), "{message}");
+    }
+
+    #[test]
+    fn base_url_keeps_path_prefix() {
+        let client = builder()
+            .base_url("https://proxy.example.com/clearline")
+            .build();
+        let endpoint = client.map(|c| c.config().endpoint().to_string());
+        assert_eq!(
+            endpoint.ok().as_deref(),
+            Some("https://proxy.example.com/clearline/MessageSender/sms")
+        );
+    }
+
+    #[test]
+    fn base_url_accepts_loopback_forms() {
+        for url in ["http://localhost:1", "http://127.0.0.9:1", "http://[::1]:1"] {
+            assert!(builder().base_url(url).build().is_ok(), "{url}");
+        }
+    }
+
+    #[test]
+    fn api_key_redaction_hides_short_keys() {
+        let short = ApiKey::new("abcdefgh").map(|k| k.redacted());
+        assert_eq!(short.ok().as_deref(), Some("****"));
+    }
+
+    #[test]
+    fn api_key_with_newline_is_rejected_without_echo() {
+        let err = ApiKey::new("test_key_secret\n").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("whitespace"), "{message}");
+        assert!(!message.contains("test_key_secret"), "{message}");
+    }
+
+    #[test]
+    fn zero_timeout_is_rejected() {
+        let err = builder().timeout(Duration::ZERO).build().err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("invalid timeout"), "{message}");
+    }
+
+    #[test]
+    fn environment_parse_rejects_unknown_name() {
+        assert!("prod".parse::<Environment>().is_err());
+        assert_eq!(
+            "STAGING".parse::<Environment>().ok(),
+            Some(Environment::Staging)
+        );
+    }
+}

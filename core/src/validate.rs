@@ -1,0 +1,348 @@
+//! Validation of send requests: phone numbers, message texts and callback URLs.
+//!
+//! These rules run before any I/O, so a bad request never reaches ClearLine. The sandbox uses the
+//! same functions to decide its 400 answers, which keeps the simulator and the SDK in step.
+
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+/// Default maximum length of a message, in Unicode characters (code points).
+///
+/// 1,600 characters is ten concatenated GSM-7 segments of 160 characters, a common carrier
+/// limit. [`crate::ClientBuilder::max_message_chars`] changes it.
+pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 1_600;
+
+/// Maximum length of a callback URL, in bytes.
+pub const MAX_CALLBACK_URL_LEN: usize = 2_048;
+
+/// Minimum and maximum number of digits after the `+` of an E.164 number.
+pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 2..=15;
+
+/// Longest part of a rejected value quoted back in an error message, in characters.
+const MAX_QUOTED_CHARS: usize = 64;
+
+/// Returns the words used for an API field in messages: `callbackUrl` reads "callback URL".
+pub(crate) fn field_label(field: &str) -> &str {
+    match field {
+        "callbackUrl" => "callback URL",
+        other => other,
+    }
+}
+
+/// Quotes a rejected value for an error message: Rust string escapes (so control characters and
+/// NUL are visible) and at most [`MAX_QUOTED_CHARS`] characters.
+pub(crate) fn quote(value: &str) -> String {
+    let mut shown: String = value.chars().take(MAX_QUOTED_CHARS).collect();
+    if shown.len() < value.len() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
+}
+
+/// Validates a phone number and returns its canonical E.164 form.
+///
+/// The number is a `+` followed by 2 to 15 ASCII digits, the first of which is not 0. Spaces,
+/// hyphens, dots and parentheses after the `+` are accepted and removed, and whitespace around
+/// the whole number is trimmed. A number without `+` is rejected with a hint: the country code is
+/// never guessed.
+///
+/// ```
+/// use clearline::validate::canonical_phone;
+///
+/// assert_eq!(canonical_phone("+1 (202) 555-1234").unwrap(), "+12025551234");
+/// assert!(canonical_phone("2025551234").is_err());
+/// ```
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Validation`] with `field() == Some("phone")`; the message quotes the
+/// value and says how to fix it.
+pub fn canonical_phone(phone: &str) -> Result<String> {
+    let trimmed = phone.trim();
+    let invalid = |reason: String| {
+        Error::validation("phone", format!("invalid phone {}: {reason}", quote(phone)))
+    };
+
+    if trimmed.is_empty() {
+        return Err(invalid(
+            "it is empty; pass the recipient in E.164 form, for example \"+12025551234\"".into(),
+        ));
+    }
+
+    let Some(rest) = trimmed.strip_prefix('+') else {
+        return Err(invalid(missing_plus_hint(trimmed)));
+    };
+
+    let mut canonical = String::with_capacity(rest.len() + 1);
+    canonical.push('+');
+    for ch in rest.chars() {
+        match ch {
+            '0'..='9' => canonical.push(ch),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            other => {
+                return Err(invalid(format!(
+                    "{other:?} is not allowed; E.164 numbers contain only digits after the \"+\" \
+                     (spaces, hyphens, dots and parentheses are removed)"
+                )))
+            }
+        }
+    }
+
+    let digits = canonical.len() - 1;
+    if digits < *PHONE_DIGITS.start() {
+        return Err(invalid(format!(
+            "it has {digits} digit(s) after the \"+\", and E.164 numbers have 2 to 15; \
+             check that the number is complete"
+        )));
+    }
+    if digits > *PHONE_DIGITS.end() {
+        return Err(invalid(format!(
+            "it has {digits} digits after the \"+\", and E.164 numbers have at most 15; \
+             check for an extra digit or a national prefix left in"
+        )));
+    }
+    if canonical.as_bytes()[1] == b'0' {
+        return Err(invalid(
+            "country codes never start with 0; remove the national trunk prefix \
+             (for example \"+44 07700 900123\" becomes \"+447700900123\")"
+                .into(),
+        ));
+    }
+    Ok(canonical)
+}
+
+/// Builds the fix for a number given without its `+`.
+fn missing_plus_hint(trimmed: &str) -> String {
+    let digits_only = trimmed
+        .chars()
+        .all(|ch| ch.is_ascii_digit() || matches!(ch, ' ' | '-' | '.' | '(' | ')'));
+    if !digits_only {
+        return "E.164 numbers start with \"+\" and the country code, and contain only digits, \
+                for example \"+12025551234\""
+            .into();
+    }
+    if let Some(international) = trimmed.strip_prefix("00") {
+        return format!(
+            "E.164 numbers start with \"+\" and the country code; replace the international \
+             prefix 00 with \"+\": \"+{international}\""
+        );
+    }
+    "E.164 numbers start with \"+\" and the country code; add the recipient's country code, \
+     for example \"+1\" for the United States (the SDK never guesses it)"
+        .into()
+}
+
+/// Validates the text of an SMS.
+///
+/// The text must not be empty or only whitespace, must not contain NUL, and must have at most
+/// `max_chars` Unicode characters (code points). Everything else, emoji, CJK and right-to-left
+/// text included, is sent unchanged.
+///
+/// ```
+/// use clearline::validate::check_message;
+///
+/// assert!(check_message("Your code is 1234 🔐", 1600).is_ok());
+/// assert!(check_message("   ", 1600).is_err());
+/// ```
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Validation`] with `field() == Some("message")`. The message text itself
+/// is not quoted back (it may hold a one-time code); its length is.
+pub fn check_message(message: &str, max_chars: usize) -> Result<()> {
+    if message.trim().is_empty() {
+        let what = if message.is_empty() {
+            "it is empty"
+        } else {
+            "it contains only whitespace"
+        };
+        return Err(Error::validation(
+            "message",
+            format!("invalid message: {what}; pass the text of the SMS"),
+        ));
+    }
+    if let Some(position) = message.chars().position(|ch| ch == '\0') {
+        return Err(Error::validation(
+            "message",
+            format!(
+                "invalid message: it contains a NUL character at position {position}; \
+                 remove it (SMS cannot carry NUL)"
+            ),
+        ));
+    }
+    let chars = message.chars().count();
+    if chars > max_chars {
+        return Err(Error::validation(
+            "message",
+            format!(
+                "invalid message: it has {chars} characters, more than the maximum of \
+                 {max_chars}; shorten it, split it into several SMS, or raise the client's \
+                 maximum message length"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a callback URL and returns its normalized form.
+///
+/// The URL must be absolute, use `https` (plain `http` only for a loopback host), carry no
+/// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long.
+///
+/// ```
+/// use clearline::validate::canonical_callback_url;
+///
+/// let url = canonical_callback_url("https://app.example.com/webhooks/sms").unwrap();
+/// assert_eq!(url, "https://app.example.com/webhooks/sms");
+/// assert!(canonical_callback_url("http://app.example.com/webhooks/sms").is_err());
+/// assert!(canonical_callback_url("http://127.0.0.1:8080/hook").is_ok());
+/// ```
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Validation`] with `field() == Some("callbackUrl")`.
+pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
+    let invalid = |reason: &str| {
+        Error::validation(
+            "callbackUrl",
+            format!("invalid callback URL {}: {reason}", quote(callback_url)),
+        )
+    };
+
+    if callback_url.len() > MAX_CALLBACK_URL_LEN {
+        return Err(invalid(&format!(
+            "it is {} bytes long, more than the maximum of {MAX_CALLBACK_URL_LEN}; use a shorter \
+             URL and keep per-message data on your side, keyed by messageId",
+            callback_url.len()
+        )));
+    }
+    if callback_url.trim() != callback_url || callback_url.is_empty() {
+        return Err(invalid(
+            "it is empty or has whitespace around it; pass an absolute https URL",
+        ));
+    }
+
+    let url = Url::parse(callback_url).map_err(|err| {
+        invalid(&format!(
+            "it is not an absolute URL ({err}); pass one such as \
+             \"https://app.example.com/webhooks/sms\""
+        ))
+    })?;
+    check_secure_url(&url).map_err(|reason| invalid(&reason))?;
+    Ok(url.into())
+}
+
+/// Checks the rules that base URLs and callback URLs share: `https`, or `http` on a loopback
+/// host; a host; no credentials. Returns the reason on failure.
+pub(crate) fn check_secure_url(url: &Url) -> std::result::Result<(), String> {
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(
+                "plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, [::1]); \
+                 use https"
+                    .into(),
+            )
+        }
+        other => return Err(format!("the scheme {other:?} is not supported; use https")),
+    }
+    if url.host().is_none() {
+        return Err("it has no host; pass an absolute https URL".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "it contains a user name or password; remove the \"user:password@\" part".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Returns `true` for `localhost`, 127.0.0.0/8 and `[::1]`.
+///
+/// ```
+/// use url::Url;
+///
+/// let url = Url::parse("http://127.0.0.2:9000/").unwrap();
+/// assert!(clearline::validate::is_loopback(&url));
+/// ```
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_formatted_is_canonical() {
+        let canonical = canonical_phone(" +44 (20) 7946.0958 ");
+        assert_eq!(canonical.ok().as_deref(), Some("+442079460958"));
+    }
+
+    #[test]
+    fn phone_without_plus_is_rejected_with_hint() {
+        let err = canonical_phone("2025551234").err().map(|e| e.to_string());
+        let message = err.unwrap_or_default();
+        assert!(message.contains("\"2025551234\""), "{message}");
+        assert!(message.contains("country code"), "{message}");
+    }
+
+    #[test]
+    fn phone_with_00_prefix_suggests_plus() {
+        let message = canonical_phone("0044 20 7946 0958")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("\"+44 20 7946 0958\""), "{message}");
+    }
+
+    #[test]
+    fn phone_digit_bounds() {
+        assert!(canonical_phone("+12").is_ok());
+        assert!(canonical_phone("+1").is_err());
+        assert!(canonical_phone(&format!("+1{}", "2".repeat(14))).is_ok());
+        assert!(canonical_phone(&format!("+1{}", "2".repeat(15))).is_err());
+    }
+
+    #[test]
+    fn phone_rejects_unicode_digits() {
+        assert!(canonical_phone("+١٢٣٤٥٦").is_err());
+    }
+
+    #[test]
+    fn message_nul_is_rejected() {
+        let err = check_message("a\0b", 10).err();
+        assert_eq!(err.as_ref().and_then(Error::field), Some("message"));
+    }
+
+    #[test]
+    fn message_length_counts_code_points() {
+        assert!(check_message(&"😀".repeat(5), 5).is_ok());
+        assert!(check_message(&"😀".repeat(6), 5).is_err());
+    }
+
+    #[test]
+    fn callback_url_rejects_credentials() {
+        let err = canonical_callback_url("https://user:pw@example.com/hook").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("user name or password"), "{message}");
+    }
+
+    #[test]
+    fn callback_url_allows_ipv6_loopback_http() {
+        assert!(canonical_callback_url("http://[::1]:8080/hook").is_ok());
+    }
+
+    #[test]
+    fn quote_truncates_long_values() {
+        let quoted = quote(&"a".repeat(100));
+        assert_eq!(quoted.chars().count(), MAX_QUOTED_CHARS + 3);
+    }
+}
