@@ -144,11 +144,7 @@ fn retry_wait(backoff: Duration, attempts_made: u32) -> Duration {
 
 /// POSTs the report once. Returns the status, the latency and, unless the answer was 200, the
 /// reason the attempt failed.
-async fn post(
-    shared: &Shared,
-    url: &Url,
-    body: Bytes,
-) -> (Option<u16>, Duration, Option<String>) {
+async fn post(shared: &Shared, url: &Url, body: Bytes) -> (Option<u16>, Duration, Option<String>) {
     // The semaphore is never closed, so acquiring only waits.
     let _slot = shared.callback_slots.acquire().await.ok();
     let started = Instant::now();
@@ -296,7 +292,10 @@ mod tests {
             redact_url("http://127.0.0.1:9/hook?token=abc"),
             "http://127.0.0.1:9/hook?…"
         );
-        assert_eq!(redact_url("http://127.0.0.1:9/hook"), "http://127.0.0.1:9/hook");
+        assert_eq!(
+            redact_url("http://127.0.0.1:9/hook"),
+            "http://127.0.0.1:9/hook"
+        );
     }
 
     #[test]

@@ -99,7 +99,12 @@ mod tests {
 
     #[test]
     fn report_round_trips_through_core_parser() {
-        for phone in [FAILED_NUMBER, EXPIRED_NUMBER, REJECTED_NUMBER, "+447700900123"] {
+        for phone in [
+            FAILED_NUMBER,
+            EXPIRED_NUMBER,
+            REJECTED_NUMBER,
+            "+447700900123",
+        ] {
             let report = report_for("msg_1", phone);
             let parsed = DeliveryReport::parse_str(&report.to_json()).ok();
             assert_eq!(parsed.as_ref(), Some(&report));

@@ -137,7 +137,8 @@ impl FaultQueue {
         }
         let mut queue = lock(&self.queue);
         queue.push_back((fault, times));
-        self.remaining.fetch_add(u64::from(times), Ordering::Release);
+        self.remaining
+            .fetch_add(u64::from(times), Ordering::Release);
     }
 
     /// Takes the fault for the next send, if one is queued.
@@ -209,10 +210,9 @@ mod tests {
     fn fault_request_parses_latency() {
         let request: Result<FaultRequest, _> =
             serde_json::from_str(r#"{"kind": "latency", "latencyMs": 250, "times": 2}"#);
-        let parsed = request.map_err(|err| err.to_string()).and_then(FaultRequest::into_fault);
-        assert_eq!(
-            parsed,
-            Ok((Fault::Latency(Duration::from_millis(250)), 2))
-        );
+        let parsed = request
+            .map_err(|err| err.to_string())
+            .and_then(FaultRequest::into_fault);
+        assert_eq!(parsed, Ok((Fault::Latency(Duration::from_millis(250)), 2)));
     }
 }

@@ -220,7 +220,10 @@ mod tests {
         assert!(!json.contains("test_key_not_real"), "{json}");
         assert!(json.contains(r#"["apikey","<redacted>"]"#), "{json}");
         assert!(json.contains(r#""apiKeyPresent":true"#), "{json}");
-        assert!(json.contains(r#"["content-type","application/json"]"#), "{json}");
+        assert!(
+            json.contains(r#"["content-type","application/json"]"#),
+            "{json}"
+        );
     }
 
     #[test]
@@ -236,6 +239,9 @@ mod tests {
         };
         let json = serde_json::to_string(&attempt).unwrap_or_default();
         assert!(json.contains(r#""latencyMs":1.5"#), "{json}");
-        assert!(json.contains(r#""at":"1970-01-01T00:00:00.000Z""#), "{json}");
+        assert!(
+            json.contains(r#""at":"1970-01-01T00:00:00.000Z""#),
+            "{json}"
+        );
     }
 }

@@ -62,12 +62,13 @@ impl Sandbox {
         }
         let api_key = config.check()?;
         let callback_http =
-            callback::http_client(config.callback_timeout, config.allow_remote_callbacks)
-                .map_err(|err| {
+            callback::http_client(config.callback_timeout, config.allow_remote_callbacks).map_err(
+                |err| {
                     SandboxError::InvalidConfig(format!(
                         "failed to create the HTTP client for callbacks ({err})"
                     ))
-                })?;
+                },
+            )?;
 
         let listener = server::bind(config.port)?;
         let port = listener

@@ -40,7 +40,8 @@ use crate::state::Shared;
 pub const MAX_SEND_BODY_BYTES: usize = 64 * 1024;
 
 /// The page a [`Fault::NonJsonBody`] answers with.
-const NON_JSON_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Network login required</title></head>\
+const NON_JSON_PAGE: &str =
+    "<!DOCTYPE html>\n<html><head><title>Network login required</title></head>\
 <body><h1>Network login required</h1><p>Sign in to continue.</p></body></html>\n";
 
 /// What the handler decided: an answer, or closing the connection without one.
@@ -138,17 +139,54 @@ async fn answer(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Answer {
     }
 
     Answer::Respond(match accept(shared, &parts.headers, body) {
-        Ok(response) | Err(response) => response,
+        Ok(response) => response,
+        Err(rejection) => rejection.into_response(),
     })
 }
 
+/// A send the sandbox does not accept: the status, the error code, the field at fault and
+/// what to do.
+struct Rejection {
+    status: StatusCode,
+    code: &'static str,
+    field: Option<&'static str>,
+    message: String,
+}
+
+impl Rejection {
+    /// Builds a 400 rejection.
+    fn invalid(field: Option<&'static str>, message: String) -> Rejection {
+        Rejection {
+            status: StatusCode::BAD_REQUEST,
+            code: "invalid_request",
+            field,
+            message,
+        }
+    }
+
+    fn into_response(self) -> Response {
+        tracing::info!(
+            target: "clearline_sandbox",
+            status = self.status.as_u16(),
+            field = self.field,
+            "send rejected: {}",
+            self.message
+        );
+        error_response(self.status, self.code, self.field, &self.message)
+    }
+}
+
 /// Checks the key, the content type and the body, and accepts the message.
-fn accept(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Result<Response, Response> {
+fn accept(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Result<Response, Rejection> {
     check_api_key(headers, &shared.api_key)?;
     check_content_type(headers)?;
     let wire = parse_body(body)?;
 
-    let phone = text_field(wire.phone, "phone", "the recipient in E.164 form, such as \"+12025551234\"")?;
+    let phone = text_field(
+        wire.phone,
+        "phone",
+        "the recipient in E.164 form, such as \"+12025551234\"",
+    )?;
     let message = text_field(wire.message, "message", "the text of the SMS")?;
     let callback_url = match wire.callback_url {
         FieldValue::Missing => None,
@@ -163,7 +201,7 @@ fn accept(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Result<Resp
     request.set_callback_url(callback_url.map(Cow::into_owned));
     let prepared = request
         .prepare(DEFAULT_MAX_MESSAGE_CHARS)
-        .map_err(|err| rejected(err.field(), &err.to_string()))?;
+        .map_err(|err| Rejection::invalid(err.field(), err.to_string()))?;
 
     let message_id = shared.next_message_id();
     let callback_url = prepared.callback_url().map(str::to_owned);
@@ -234,7 +272,7 @@ fn field_value<'de, D: serde::Deserializer<'de>>(
     FieldValue::deserialize(deserializer)
 }
 
-fn check_api_key(headers: &HeaderMap, api_key: &str) -> Result<(), Response> {
+fn check_api_key(headers: &HeaderMap, api_key: &str) -> Result<(), Rejection> {
     let mut values = headers.get_all(API_KEY_HEADER).iter();
     let first = values.next();
     let problem = match (first, values.next()) {
@@ -250,19 +288,21 @@ fn check_api_key(headers: &HeaderMap, api_key: &str) -> Result<(), Response> {
         }
         (None, _) => "missing ApiKey header; send the API key in a header named ApiKey",
     };
-    tracing::info!(target: "clearline_sandbox", "send rejected with 401: {problem}");
-    Err(error_response(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        None,
-        problem,
-    ))
+    Err(Rejection {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        field: None,
+        message: problem.to_owned(),
+    })
 }
 
-fn check_content_type(headers: &HeaderMap) -> Result<(), Response> {
+fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
     let value = headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
     let essence = value.map(|value| {
-        let end = value.iter().position(|byte| *byte == b';').unwrap_or(value.len());
+        let end = value
+            .iter()
+            .position(|byte| *byte == b';')
+            .unwrap_or(value.len());
         value[..end].trim_ascii()
     });
     if essence.is_some_and(|essence| essence.eq_ignore_ascii_case(b"application/json")) {
@@ -276,35 +316,38 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Response> {
             String::from_utf8_lossy(value)
         ),
     };
-    Err(error_response(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        None,
-        &message,
-    ))
+    Err(Rejection {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        field: None,
+        message,
+    })
 }
 
-fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Response> {
+fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Rejection> {
     const EXAMPLE: &str = r#"{"phone": "+12025551234", "message": "Hi"}"#;
 
     let start = body.trim_ascii_start();
     if start.is_empty() {
-        return Err(rejected(
+        return Err(Rejection::invalid(
             None,
-            &format!("invalid request body: it is empty; send a JSON object such as {EXAMPLE}"),
+            format!("invalid request body: it is empty; send a JSON object such as {EXAMPLE}"),
         ));
     }
     // Serde would also read a struct from a JSON array, by position; the API takes objects.
     if start[0] != b'{' {
-        return Err(rejected(
+        return Err(Rejection::invalid(
             None,
-            &format!("invalid request body: it is not a JSON object; send one such as {EXAMPLE}"),
+            format!("invalid request body: it is not a JSON object; send one such as {EXAMPLE}"),
         ));
     }
     serde_json::from_slice(body).map_err(|err| {
-        rejected(
+        Rejection::invalid(
             None,
-            &format!("invalid request body: it is not valid JSON ({err}); send an object such as {EXAMPLE}"),
+            format!(
+                "invalid request body: it is not valid JSON ({err}); send an object such as \
+                 {EXAMPLE}"
+            ),
         )
     })
 }
@@ -314,28 +357,22 @@ fn text_field<'a>(
     value: FieldValue<'a>,
     field: &'static str,
     expected: &str,
-) -> Result<Cow<'a, str>, Response> {
+) -> Result<Cow<'a, str>, Rejection> {
     let found = match value {
         FieldValue::Text(text) => return Ok(text),
         FieldValue::Missing => {
-            return Err(rejected(
+            return Err(Rejection::invalid(
                 Some(field),
-                &format!("missing field \"{field}\"; expected {expected}"),
+                format!("missing field \"{field}\"; expected {expected}"),
             ))
         }
         FieldValue::Null => "null",
         FieldValue::Other(kind) => kind,
     };
-    Err(rejected(
+    Err(Rejection::invalid(
         Some(field),
-        &format!("\"{field}\" is {found}; expected a string, {expected}"),
+        format!("\"{field}\" is {found}; expected a string, {expected}"),
     ))
-}
-
-/// Builds a 400 answer.
-fn rejected(field: Option<&str>, message: &str) -> Response {
-    tracing::info!(target: "clearline_sandbox", field, "send rejected with 400: {message}");
-    error_response(StatusCode::BAD_REQUEST, "invalid_request", field, message)
 }
 
 /// Applies an injected fault: returns its answer, or `None` after a [`Fault::Latency`] wait,
@@ -354,12 +391,17 @@ async fn apply_fault(fault: Fault) -> Option<Answer> {
         Fault::CloseConnection => return Some(Answer::Close),
         Fault::NonJsonBody => (
             StatusCode::OK,
-            [(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
             NON_JSON_PAGE,
         )
             .into_response(),
         Fault::Redirect { location } => match HeaderValue::from_str(&location) {
-            Ok(location) => (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response(),
+            Ok(location) => {
+                (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response()
+            }
             Err(_) => invalid_fault(&format!(
                 "the injected redirect location {location:?} is not a valid header value"
             )),
@@ -382,7 +424,12 @@ fn status_fault(status: u16, retry_after: Option<&str>, body: Option<String>) ->
             } else {
                 "text/plain; charset=utf-8"
             };
-            (code, [(CONTENT_TYPE, HeaderValue::from_static(content_type))], body).into_response()
+            (
+                code,
+                [(CONTENT_TYPE, HeaderValue::from_static(content_type))],
+                body,
+            )
+                .into_response()
         }
         None => {
             let message = format!("fault injected by the sandbox: {code}");
