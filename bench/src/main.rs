@@ -102,7 +102,7 @@ struct Percentiles {
     max: f64,
 }
 
-/// What one sender task measured.
+/// The measurements of one sender task.
 #[derive(Default)]
 struct SenderResult {
     latencies_us: Vec<u64>,

@@ -1,7 +1,7 @@
 //! Delivery of delivery reports: the POST to the callback URL, its retries and their records.
 //!
 //! Each accepted message with a callback URL gets one task. It waits `callback_delay`, then
-//! POSTs the report JSON that [`clearline::DeliveryReport::to_json`] writes, retrying any answer
+//! POSTs the report JSON that [`clearline::DeliveryReport::to_json`] writes, retrying any response
 //! but 200 and any transport error with doubling waits until `callback_max_attempts` POSTs were
 //! made. Every POST is recorded as a [`CallbackAttempt`], and the end as a [`CallbackOutcome`].
 
@@ -17,10 +17,10 @@ use tokio_util::sync::CancellationToken;
 use crate::record::{as_millis, CallbackAttempt, CallbackOutcome};
 use crate::state::Shared;
 
-/// Largest part of a receiver's answer read, in bytes; the rest is discarded.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
+/// Largest part of a receiver's response body read, in bytes. The rest is discarded.
+const MAX_RESPONSE_BODY_BYTES: usize = 64 * 1024;
 
-/// Longest part of a receiver's answer quoted in an attempt's error, in characters.
+/// Longest part of a receiver's response body quoted in an attempt's error, in characters.
 const MAX_QUOTED_CHARS: usize = 200;
 
 /// Largest exponent of the doubling backoff, so the wait cannot overflow.
@@ -108,7 +108,7 @@ async fn deliver(shared: &Shared, job: CallbackJob) {
             message_id = %message_id,
             url = %redact_url(&job.url),
             attempts,
-            "delivery report not delivered: the receiver never answered 200"
+            "delivery report not delivered: the receiver never responded with 200"
         );
     }
     shared.record_outcome(
@@ -142,7 +142,7 @@ fn retry_wait(backoff: Duration, attempts_made: u32) -> Duration {
     backoff.saturating_mul(1 << doublings)
 }
 
-/// POSTs the report once. Returns the status, the latency and, unless the answer was 200, the
+/// POSTs the report once. Returns the status, the latency and, unless the response was 200, the
 /// reason the attempt failed.
 async fn post(shared: &Shared, url: &Url, body: Bytes) -> (Option<u16>, Duration, Option<String>) {
     // The semaphore is never closed, so acquiring only waits.
@@ -165,30 +165,31 @@ async fn post(shared: &Shared, url: &Url, body: Bytes) -> (Option<u16>, Duration
         }
     };
     let status = response.status();
-    // Reading the answer lets the connection be reused; its start explains a failure.
-    let answer = read_capped(response).await;
+    // Reading the body lets the connection be reused, and its start explains a failure.
+    let response_body = read_capped(response).await;
     if status == reqwest::StatusCode::OK {
         return (Some(200), latency, None);
     }
-    let quoted = quote_answer(&answer);
-    let reason = format!("the receiver answered {status}{quoted}; only 200 OK counts as delivered");
+    let quoted = quote_body(&response_body);
+    let reason =
+        format!("the receiver responded with {status}{quoted}; only 200 OK counts as delivered");
     (Some(status.as_u16()), latency, Some(reason))
 }
 
 async fn read_capped(mut response: reqwest::Response) -> Vec<u8> {
-    let mut answer = Vec::new();
+    let mut body = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ANSWER_BYTES - answer.len();
-        answer.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if answer.len() == MAX_ANSWER_BYTES {
+        let room = MAX_RESPONSE_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_RESPONSE_BODY_BYTES {
             break;
         }
     }
-    answer
+    body
 }
 
-fn quote_answer(answer: &[u8]) -> String {
-    let text = String::from_utf8_lossy(answer);
+fn quote_body(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {
         return String::new();
@@ -204,7 +205,7 @@ fn describe_error(err: &reqwest::Error, timeout: Duration) -> String {
     let cause = root_cause(err);
     if err.is_timeout() {
         format!(
-            "timed out after {} without an answer",
+            "timed out after {} without a response",
             humantime::format_duration(timeout)
         )
     } else if err.is_connect() {
@@ -299,9 +300,9 @@ mod tests {
     }
 
     #[test]
-    fn quote_answer_caps_length() {
-        let quoted = quote_answer("x".repeat(500).as_bytes());
+    fn quote_body_caps_length() {
+        let quoted = quote_body("x".repeat(500).as_bytes());
         assert_eq!(quoted.chars().count(), MAX_QUOTED_CHARS + 1 + 5);
-        assert_eq!(quote_answer(b"  "), "");
+        assert_eq!(quote_body(b"  "), "");
     }
 }

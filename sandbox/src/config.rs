@@ -10,7 +10,7 @@ use crate::error::SandboxError;
 /// Default delay between accepting a message and POSTing its delivery report.
 pub const DEFAULT_CALLBACK_DELAY: Duration = Duration::from_millis(20);
 
-/// Default number of POSTs per delivery report when the receiver does not answer 200.
+/// Default number of POSTs per delivery report when the receiver does not respond with 200.
 pub const DEFAULT_CALLBACK_MAX_ATTEMPTS: u32 = 3;
 
 /// Default wait before the second POST of a report; each later wait doubles.
@@ -47,7 +47,7 @@ pub struct SandboxConfig {
     pub api_key: Option<String>,
     /// Delay between accepting a message and the first POST of its delivery report.
     pub callback_delay: Duration,
-    /// POSTs per delivery report, the first included, when the receiver does not answer 200.
+    /// POSTs per delivery report, the first included, when the receiver does not respond with 200.
     /// At least 1.
     pub callback_max_attempts: u32,
     /// Wait before the second POST of a report; each later wait doubles.

@@ -81,9 +81,9 @@ fn timeout_message(
                 message.push_str(", ");
             }
             let result = if outcome.delivered {
-                "answered 200"
+                "delivered"
             } else {
-                "not answered 200"
+                "not delivered"
             };
             let _ = write!(
                 message,
@@ -142,8 +142,8 @@ mod tests {
         };
         let message = err.to_string();
         assert!(message.contains("timed out after 2s"), "{message}");
-        assert!(message.contains("msg_a answered 200 after 3"), "{message}");
-        assert!(message.contains("msg_b not answered 200"), "{message}");
+        assert!(message.contains("msg_a delivered after 3"), "{message}");
+        assert!(message.contains("msg_b not delivered"), "{message}");
         assert!(message.contains("running receiver"), "{message}");
     }
 

@@ -1,5 +1,5 @@
 //! Fault injection: the next sends get an error, a delay, a dropped connection, a non-JSON body
-//! or a redirect instead of the normal answer, for testing a client's retry and error handling.
+//! or a redirect instead of the normal response, for testing a client's retry and error handling.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::state::lock;
 
-/// What the send endpoint does instead of its normal handling.
+/// A replacement for the send endpoint's normal handling.
 ///
 /// ```
 /// use std::time::Duration;
@@ -23,8 +23,8 @@ use crate::state::lock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Answers `status` with an optional `Retry-After` header and body. Without a body, the
-    /// answer is a JSON error object naming the injected status.
+    /// Responds with `status`, an optional `Retry-After` header and an optional body. Without a
+    /// body, the response is a JSON error object naming the injected status.
     Status {
         /// The HTTP status, such as 429, 500 or 503.
         status: u16,
@@ -35,11 +35,11 @@ pub enum Fault {
     },
     /// Waits this long, then handles the request normally.
     Latency(Duration),
-    /// Reads the whole request, then closes the connection without answering.
+    /// Reads the whole request, then closes the connection without responding.
     CloseConnection,
-    /// Answers 200 with an HTML page, as a captive portal or a misconfigured proxy would.
+    /// Responds with 200 and an HTML page, as a captive portal or a misconfigured proxy would.
     NonJsonBody,
-    /// Answers 307 Temporary Redirect to `location`.
+    /// Responds with 307 Temporary Redirect to `location`.
     Redirect {
         /// The `Location` header.
         location: String,

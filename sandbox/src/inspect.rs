@@ -76,7 +76,7 @@ pub(crate) async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response 
     json_response(StatusCode::OK, &PendingFaults { pending: 0 })
 }
 
-/// `POST /sandbox/reset`: forgets messages, callback attempts, outcomes, requests and faults.
+/// `POST /sandbox/reset`: clears messages, callback attempts, outcomes, requests and faults.
 pub(crate) async fn reset(State(shared): State<Arc<Shared>>) -> StatusCode {
     shared.reset();
     tracing::info!(target: "clearline_sandbox", "sandbox reset over HTTP");

@@ -1,9 +1,9 @@
 //! An in-process ClearLine simulator for demos and tests.
 //!
 //! A [`Sandbox`] listens on `127.0.0.1` and behaves like ClearLine's send API: it checks the
-//! `ApiKey` header, validates the body with the same rules as the `clearline` client, answers
+//! `ApiKey` header, validates the body with the same rules as the `clearline` client, returns
 //! `{"succeed": true, "messageId": ...}`, and after a short delay POSTs a delivery report to
-//! the message's callback URL, retrying until the receiver answers 200. Reserved test numbers
+//! the message's callback URL, retrying until the receiver responds with 200. Reserved test numbers
 //! ([`delivery`]) produce failed reports. Everything it receives and sends is recorded for
 //! inspection, and [`Fault`]s make the next sends fail in chosen ways.
 //!

@@ -29,7 +29,7 @@ struct Args {
     #[arg(long, default_value_t = 20)]
     callback_delay_ms: u64,
 
-    /// POSTs per delivery report, the first included, when the receiver does not answer 200.
+    /// POSTs per delivery report, the first included, when the receiver does not respond with 200.
     #[arg(long, default_value_t = 3)]
     callback_max_attempts: u32,
 

@@ -2,7 +2,7 @@
 //! outcomes, and the raw requests to the send endpoint.
 //!
 //! The records serialize in camelCase for the `/sandbox/*` endpoints. None of them carries the
-//! API key: a recorded request only says whether an `ApiKey` header was present.
+//! API key: a recorded request only records whether an `ApiKey` header was present.
 
 use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
@@ -17,7 +17,7 @@ use serde::{Serialize, Serializer};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceivedMessage {
-    /// The `messageId` the sandbox answered with.
+    /// The `messageId` the sandbox returned.
     pub message_id: String,
     /// The recipient in canonical E.164 form (formatting characters removed).
     pub phone: String,
@@ -45,14 +45,14 @@ pub struct CallbackAttempt {
     /// Time from sending the request to receiving the response status or the error.
     #[serde(rename = "latencyMs", serialize_with = "millis")]
     pub latency: Duration,
-    /// Why the attempt failed; `None` when the receiver answered 200.
+    /// Why the attempt failed, or `None` when the receiver responded with 200.
     pub error: Option<String>,
     /// When the attempt started.
     #[serde(serialize_with = "rfc3339")]
     pub at: SystemTime,
 }
 
-/// The final result of delivering one report: answered 200, or attempts exhausted.
+/// The final result of delivering one report: a 200 response, or attempts exhausted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallbackOutcome {
@@ -61,7 +61,7 @@ pub struct CallbackOutcome {
     /// The report that was POSTed.
     #[serde(serialize_with = "report_fields")]
     pub report: DeliveryReport,
-    /// `true` when the receiver answered 200.
+    /// `true` when the receiver responded with 200.
     pub delivered: bool,
     /// The number of POSTs made.
     pub attempts: u32,
@@ -83,7 +83,7 @@ pub struct RecordedRequest {
     pub headers: HeaderMap,
     /// The body as received (at most the send endpoint's body limit).
     pub body: Bytes,
-    /// The status the sandbox answered, or `None` when it closed the connection instead.
+    /// The status the sandbox responded with, or `None` when it closed the connection instead.
     pub status: Option<u16>,
     /// When the request arrived.
     pub received_at: SystemTime,

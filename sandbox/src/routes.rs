@@ -1,4 +1,4 @@
-//! The sandbox's HTTP routes and the JSON error body every route answers errors with.
+//! The sandbox's HTTP routes and the JSON body of every error response.
 
 use std::sync::Arc;
 
@@ -37,10 +37,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// The body of every error answer: `{"succeed": false, "error": CODE, "field": ..., "message": ...}`.
+/// The body of every error response: `{"succeed": false, "error": CODE, "field": ..., "message": ...}`.
 ///
 /// `succeed` mirrors the success body, `error` is a stable code, `field` names the request
-/// field at fault (or is `null`), and `message` says what failed and what to do next.
+/// field at fault (or is `null`), and `message` states what failed and what to do next.
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     succeed: bool,
@@ -49,7 +49,7 @@ struct ErrorBody<'a> {
     message: &'a str,
 }
 
-/// Builds a JSON error answer.
+/// Builds a JSON error response.
 pub(crate) fn error_response(
     status: StatusCode,
     code: &str,
@@ -65,7 +65,7 @@ pub(crate) fn error_response(
     json_response(status, &body)
 }
 
-/// Serializes `value` as the JSON body of an answer with `status`.
+/// Serializes `value` as the JSON body of a response with `status`.
 pub(crate) fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (
@@ -75,13 +75,13 @@ pub(crate) fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Resp
         )
             .into_response(),
         Err(err) => {
-            tracing::error!(target: "clearline_sandbox", error = %err, "failed to serialize an answer");
+            tracing::error!(target: "clearline_sandbox", error = %err, "failed to serialize a response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
 
-/// Builds the 405 answer for `path`, with the `Allow` header listing `allowed`.
+/// Builds the 405 response for `path`, with the `Allow` header listing `allowed`.
 pub(crate) fn method_not_allowed_response(method: &str, path: &str, allowed: &str) -> Response {
     let message = format!("{path} does not accept {method}; use {allowed}");
     let mut response = error_response(
@@ -106,7 +106,7 @@ async fn not_found(request: Request) -> Response {
     error_response(StatusCode::NOT_FOUND, "not_found", None, &message)
 }
 
-/// Answers a known `/sandbox/...` path requested with a method it does not serve. Axum adds
+/// Responds to a known `/sandbox/...` path requested with a method it does not serve. Axum adds
 /// the `Allow` header.
 async fn method_not_allowed(request: Request) -> Response {
     let message = format!(

@@ -97,22 +97,22 @@ impl Sandbox {
         })
     }
 
-    /// The base URL to give a client, such as `http://127.0.0.1:40123`.
+    /// Returns the base URL to give a client, such as `http://127.0.0.1:40123`.
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
 
-    /// The port the sandbox listens on.
+    /// Returns the port the sandbox listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// The API key the sandbox accepts in the `ApiKey` header.
+    /// Returns the API key the sandbox accepts in the `ApiKey` header.
     pub fn api_key(&self) -> &str {
         &self.shared.api_key
     }
 
-    /// The settings the sandbox was started with.
+    /// Returns the settings the sandbox was started with.
     pub fn config(&self) -> &SandboxConfig {
         &self.shared.config
     }
@@ -130,28 +130,28 @@ impl Sandbox {
             .base_url(self.base_url())
     }
 
-    /// The accepted messages, oldest first (at most `history_limit` of them).
+    /// Returns the accepted messages, oldest first (at most `history_limit` of them).
     pub fn messages(&self) -> Vec<ReceivedMessage> {
         self.shared.messages()
     }
 
-    /// Every callback POST, in the order they were made (at most `history_limit`).
+    /// Returns every callback POST, in the order they were made (at most `history_limit`).
     pub fn callback_attempts(&self) -> Vec<CallbackAttempt> {
         self.shared.attempts()
     }
 
-    /// The final result of each delivery report so far, in the order they were decided.
+    /// Returns the final result of each delivery report so far, in the order they were decided.
     pub fn callback_outcomes(&self) -> Vec<CallbackOutcome> {
         self.shared.outcomes()
     }
 
-    /// The most recent requests to the send endpoint, accepted or not (at most
+    /// Returns the most recent requests to the send endpoint, accepted or not (at most
     /// [`crate::REQUEST_LOG_LIMIT`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.requests()
     }
 
-    /// Waits until `count` delivery reports have a final outcome (answered 200, or attempts
+    /// Waits until `count` delivery reports have a final outcome (a 200 response, or attempts
     /// exhausted) since the start or the last reset, and returns all outcomes so far, in the
     /// order they were decided.
     ///
@@ -180,7 +180,7 @@ impl Sandbox {
         })
     }
 
-    /// Makes the next `times` sends get `fault` instead of the normal answer.
+    /// Makes the next `times` sends get `fault` instead of the normal response.
     ///
     /// Faults queue up in the order they are injected. A fault applies to `POST` requests to
     /// the send endpoint before the API key is checked.
@@ -194,12 +194,12 @@ impl Sandbox {
         self.shared.faults.clear();
     }
 
-    /// The number of sends that will still get an injected fault.
+    /// Returns the number of sends that will still get an injected fault.
     pub fn pending_faults(&self) -> u64 {
         self.shared.faults.remaining()
     }
 
-    /// Forgets messages, callback attempts, outcomes, recorded requests and faults, and cancels
+    /// Clears messages, callback attempts, outcomes, recorded requests and faults, and cancels
     /// the delivery of reports not yet decided. Message ids keep counting up.
     pub fn reset(&self) {
         self.shared.reset();

@@ -1,6 +1,6 @@
 //! `POST /MessageSender/sms`: the simulated ClearLine send endpoint.
 //!
-//! A request is checked in this order, and the first failure decides the answer:
+//! A request is checked in this order, and the first failure decides the response:
 //!
 //! 1. method `POST` (405), then any injected fault;
 //! 2. a body of at most [`MAX_SEND_BODY_BYTES`] (413);
@@ -9,7 +9,7 @@
 //! 5. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
 //! 6. the core's validation, [`clearline::SendRequest::prepare`] (400 naming the field).
 //!
-//! An accepted message is answered `{"succeed": true, "messageId": "..."}` and, when it has a
+//! An accepted message gets `{"succeed": true, "messageId": "..."}` and, when it has a
 //! callback URL, gets a delivery-report task.
 
 use std::borrow::Cow;
@@ -39,13 +39,13 @@ use crate::state::Shared;
 /// a 2,048-byte callback URL and JSON escapes) fits well inside it.
 pub const MAX_SEND_BODY_BYTES: usize = 64 * 1024;
 
-/// The page a [`Fault::NonJsonBody`] answers with.
+/// The page a [`Fault::NonJsonBody`] responds with.
 const NON_JSON_PAGE: &str =
     "<!DOCTYPE html>\n<html><head><title>Network login required</title></head>\
 <body><h1>Network login required</h1><p>Sign in to continue.</p></body></html>\n";
 
-/// What the handler decided: an answer, or closing the connection without one.
-enum Answer {
+/// The handler's decision: a response, or closing the connection without one.
+enum Handling {
     Respond(Response),
     Close,
 }
@@ -55,17 +55,17 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
     let received_at = SystemTime::now();
     let (parts, body) = request.into_parts();
 
-    let (body, answer) = match read_body(&parts.headers, body).await {
+    let (body, handling) = match read_body(&parts.headers, body).await {
         Ok(body) => {
-            let answer = answer(&shared, &parts, &body).await;
-            (body, answer)
+            let handling = handle(&shared, &parts, &body).await;
+            (body, handling)
         }
-        Err(response) => (Bytes::new(), Answer::Respond(response)),
+        Err(response) => (Bytes::new(), Handling::Respond(response)),
     };
 
-    let status = match &answer {
-        Answer::Respond(response) => Some(response.status().as_u16()),
-        Answer::Close => None,
+    let status = match &handling {
+        Handling::Respond(response) => Some(response.status().as_u16()),
+        Handling::Close => None,
     };
     let control = parts.extensions.get::<ConnectionControl>().cloned();
     shared.record_request(RecordedRequest {
@@ -78,14 +78,14 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
         received_at,
     });
 
-    match (answer, control) {
-        (Answer::Respond(response), _) => response,
-        (Answer::Close, Some(control)) => {
+    match (handling, control) {
+        (Handling::Respond(response), _) => response,
+        (Handling::Close, Some(control)) => {
             control.close();
             // The connection task drops this handler together with the connection.
             std::future::pending().await
         }
-        (Answer::Close, None) => error_response(
+        (Handling::Close, None) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             None,
@@ -95,7 +95,7 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
     }
 }
 
-/// Reads the whole body, or returns the 413 answer.
+/// Reads the whole body, or returns the 413 response.
 async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes, Response> {
     let too_large = |detail: &str| {
         let message = format!(
@@ -122,9 +122,9 @@ async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes,
         .map_err(|_| too_large("could not be read in full or is too large"))
 }
 
-async fn answer(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Answer {
+async fn handle(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Handling {
     if parts.method != Method::POST {
-        return Answer::Respond(method_not_allowed_response(
+        return Handling::Respond(method_not_allowed_response(
             parts.method.as_str(),
             SEND_PATH,
             "POST",
@@ -133,12 +133,12 @@ async fn answer(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Answer {
 
     if let Some(fault) = shared.faults.take() {
         tracing::info!(target: "clearline_sandbox", kind = fault.kind(), "injected fault applied to a send");
-        if let Some(answer) = apply_fault(fault).await {
-            return answer;
+        if let Some(handling) = apply_fault(fault).await {
+            return handling;
         }
     }
 
-    Answer::Respond(match accept(shared, &parts.headers, body) {
+    Handling::Respond(match accept(shared, &parts.headers, body) {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     })
@@ -352,7 +352,7 @@ fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Rejection> {
     })
 }
 
-/// Returns a field's text, or the 400 answer naming the field and its type.
+/// Returns a field's text, or the 400 rejection naming the field and its type.
 fn text_field<'a>(
     value: FieldValue<'a>,
     field: &'static str,
@@ -375,9 +375,9 @@ fn text_field<'a>(
     ))
 }
 
-/// Applies an injected fault: returns its answer, or `None` after a [`Fault::Latency`] wait,
+/// Applies an injected fault: returns its handling, or `None` after a [`Fault::Latency`] wait,
 /// when the request is handled normally.
-async fn apply_fault(fault: Fault) -> Option<Answer> {
+async fn apply_fault(fault: Fault) -> Option<Handling> {
     let response = match fault {
         Fault::Latency(delay) => {
             tokio::time::sleep(delay).await;
@@ -388,7 +388,7 @@ async fn apply_fault(fault: Fault) -> Option<Answer> {
             retry_after,
             body,
         } => status_fault(status, retry_after.as_deref(), body),
-        Fault::CloseConnection => return Some(Answer::Close),
+        Fault::CloseConnection => return Some(Handling::Close),
         Fault::NonJsonBody => (
             StatusCode::OK,
             [(
@@ -407,7 +407,7 @@ async fn apply_fault(fault: Fault) -> Option<Answer> {
             )),
         },
     };
-    Some(Answer::Respond(response))
+    Some(Handling::Respond(response))
 }
 
 fn status_fault(status: u16, retry_after: Option<&str>, body: Option<String>) -> Response {
@@ -452,7 +452,7 @@ fn status_fault(status: u16, retry_after: Option<&str>, body: Option<String>) ->
     response
 }
 
-/// Answers 500 for a fault that cannot be expressed in HTTP, naming the problem.
+/// Responds with 500 for a fault that cannot be expressed in HTTP, naming the problem.
 fn invalid_fault(problem: &str) -> Response {
     tracing::warn!(target: "clearline_sandbox", "invalid injected fault: {problem}");
     let message = format!("{problem}; fix the fault passed to inject_fault");

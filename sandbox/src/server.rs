@@ -1,7 +1,7 @@
 //! The HTTP/1.1 server: the listening socket, the accept loop and one task per connection.
 //!
 //! The sandbox runs its own accept loop on hyper instead of `axum::serve` for two reasons:
-//! a connection task can drop its connection without answering (the
+//! a connection task can drop its connection without responding (the
 //! [`crate::Fault::CloseConnection`] fault), and `stop` can end every connection within a
 //! bounded time.
 
@@ -29,7 +29,7 @@ const STOP_GRACE: Duration = Duration::from_secs(1);
 /// Pause after an accept error such as "too many open files", so the loop does not spin.
 const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(50);
 
-/// Lets a request handler close its connection without answering.
+/// Lets a request handler close its connection without responding.
 #[derive(Clone)]
 pub(crate) struct ConnectionControl {
     close: CancellationToken,
@@ -81,7 +81,7 @@ pub(crate) async fn accept_loop(
                 continue;
             }
         };
-        // Small JSON answers go out at once instead of waiting for Nagle's algorithm.
+        // Small JSON responses go out at once instead of waiting for Nagle's algorithm.
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!(target: "clearline_sandbox", error = %err, "failed to set TCP_NODELAY");
         }
@@ -114,7 +114,7 @@ async fn serve_connection(
                 tracing::debug!(target: "clearline_sandbox", error = %err, "connection ended with an error");
             }
         }
-        // Returning drops the connection, which closes the socket without an answer.
+        // Returning drops the connection, which closes the socket without a response.
         () = close.cancelled() => {}
         () = shutdown.cancelled() => {
             connection.as_mut().graceful_shutdown();

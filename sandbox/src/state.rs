@@ -44,8 +44,8 @@ pub(crate) struct Shared {
     with_callback_url: AtomicUsize,
 }
 
-/// The records a reset clears, with the generation that tells callback tasks of messages
-/// accepted before the reset that their results are no longer wanted.
+/// The records a reset clears. The generation lets a callback task of a message accepted
+/// before the reset detect that its results are no longer wanted.
 struct History {
     generation: u64,
     /// Parent of every callback task of this generation; a reset cancels it.
@@ -151,7 +151,7 @@ impl Shared {
         self.outcome_count.subscribe()
     }
 
-    /// Forgets messages, attempts, outcomes, requests and faults, and cancels the callback
+    /// Clears messages, attempts, outcomes, requests and faults, and cancels the callback
     /// tasks of messages accepted so far.
     pub(crate) fn reset(&self) {
         {

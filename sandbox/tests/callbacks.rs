@@ -398,7 +398,7 @@ async fn remote_callback_url_is_not_contacted() {
 }
 
 #[tokio::test]
-async fn reset_forgets_history_and_cancels_pending_reports() {
+async fn reset_clears_history_and_pending_reports() {
     let sandbox = common::start_with(SandboxConfig {
         callback_delay: Duration::from_millis(300),
         ..common::fast_config()

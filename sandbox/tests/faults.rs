@@ -95,7 +95,7 @@ async fn status_fault_uses_given_body() {
     );
 
     let body = serde_json::json!({"phone": "+12025551234", "message": "Hi"}).to_string();
-    let (code, answer) = common::post_send(
+    let (code, json) = common::post_send(
         &sandbox,
         Some(common::API_KEY),
         Some("application/json"),
@@ -104,7 +104,7 @@ async fn status_fault_uses_given_body() {
     .await;
 
     assert_eq!(code, 400);
-    assert_eq!(answer["message"], "Number blocked");
+    assert_eq!(json["message"], "Number blocked");
     sandbox.stop().await;
 }
 
@@ -180,7 +180,7 @@ async fn non_json_fault_is_unexpected_response() {
     let client = common::client(&sandbox);
     sandbox.inject_fault(Fault::NonJsonBody, 1);
 
-    let err = client.send(&request()).await.expect_err("HTML answer");
+    let err = client.send(&request()).await.expect_err("HTML response");
 
     assert_eq!(err.kind(), ErrorKind::UnexpectedResponse);
     assert_eq!(err.status(), Some(200));
@@ -240,7 +240,7 @@ async fn faults_apply_in_injection_order() {
 }
 
 #[tokio::test]
-async fn clear_faults_restores_normal_answers() {
+async fn clear_faults_restores_normal_responses() {
     let sandbox = common::start().await;
     let client = common::client(&sandbox);
     sandbox.inject_fault(status(500, None), 10);

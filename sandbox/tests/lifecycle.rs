@@ -183,7 +183,7 @@ async fn stop_ends_pending_callbacks_promptly() {
 }
 
 #[tokio::test]
-async fn stop_waits_at_most_a_grace_period_for_slow_requests() {
+async fn stop_cuts_off_slow_requests() {
     let sandbox = common::start().await;
     sandbox.inject_fault(
         clearline_sandbox::Fault::Latency(Duration::from_secs(30)),

@@ -37,17 +37,17 @@ async fn send_returns_unique_message_ids() {
 }
 
 #[tokio::test]
-async fn send_answers_documented_success_body() {
+async fn send_returns_documented_success_body() {
     let sandbox = common::start().await;
 
     let body = json!({"phone": "+12025551234", "message": "Hi"}).to_string();
-    let (status, answer) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
 
     assert_eq!(status, 200);
-    assert_eq!(answer["succeed"], true);
-    let message_id = answer["messageId"].as_str().unwrap_or_default();
-    assert!(!message_id.is_empty(), "{answer}");
-    assert_eq!(answer.as_object().map(|o| o.len()), Some(2), "{answer}");
+    assert_eq!(json["succeed"], true);
+    let message_id = json["messageId"].as_str().unwrap_or_default();
+    assert!(!message_id.is_empty(), "{json}");
+    assert_eq!(json.as_object().map(|o| o.len()), Some(2), "{json}");
     sandbox.stop().await;
 }
 
@@ -78,17 +78,14 @@ async fn wrong_key_is_401_with_json_error() {
     let sandbox = common::start().await;
 
     let body = json!({"phone": "+12025551234", "message": "Hi"}).to_string();
-    let (status, answer) = post_send(&sandbox, Some("wrong_key_not_real_1111"), JSON, body).await;
+    let (status, json) = post_send(&sandbox, Some("wrong_key_not_real_1111"), JSON, body).await;
 
     assert_eq!(status, 401);
-    assert_eq!(answer["succeed"], false);
-    assert_eq!(answer["error"], "unauthorized");
-    let message = answer["message"].as_str().unwrap_or_default();
+    assert_eq!(json["succeed"], false);
+    assert_eq!(json["error"], "unauthorized");
+    let message = json["message"].as_str().unwrap_or_default();
     assert!(message.contains("invalid API key"), "{message}");
-    assert!(
-        !answer.to_string().contains("wrong_key_not_real"),
-        "{answer}"
-    );
+    assert!(!json.to_string().contains("wrong_key_not_real"), "{json}");
     assert!(sandbox.messages().is_empty());
     sandbox.stop().await;
 }
@@ -98,9 +95,9 @@ async fn missing_key_is_401_and_client_sees_authentication() {
     let sandbox = common::start().await;
 
     let body = json!({"phone": "+12025551234", "message": "Hi"}).to_string();
-    let (status, answer) = post_send(&sandbox, None, JSON, body).await;
+    let (status, json) = post_send(&sandbox, None, JSON, body).await;
     assert_eq!(status, 401);
-    let message = answer["message"].as_str().unwrap_or_default();
+    let message = json["message"].as_str().unwrap_or_default();
     assert!(message.contains("missing ApiKey header"), "{message}");
 
     let client = clearline::Client::builder()
@@ -184,13 +181,13 @@ async fn invalid_fields_are_400_naming_the_field() {
     ];
 
     for (body, field) in cases {
-        let (status, answer) = post_send(&sandbox, Some(API_KEY), JSON, body.to_string()).await;
-        assert_eq!(status, 400, "{body} -> {answer}");
-        assert_eq!(answer["error"], "invalid_request", "{body} -> {answer}");
-        assert_eq!(answer["field"], field, "{body} -> {answer}");
+        let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body.to_string()).await;
+        assert_eq!(status, 400, "{body} -> {json}");
+        assert_eq!(json["error"], "invalid_request", "{body} -> {json}");
+        assert_eq!(json["field"], field, "{body} -> {json}");
         assert!(
-            answer["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "{body} -> {answer}"
+            json["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body} -> {json}"
         );
     }
     assert!(sandbox.messages().is_empty());
@@ -214,10 +211,10 @@ async fn validation_message_is_the_cores() {
         if let Some(url) = request.callback_url() {
             body["callbackUrl"] = json!(url);
         }
-        let (status, answer) = post_send(&sandbox, Some(API_KEY), JSON, body.to_string()).await;
+        let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body.to_string()).await;
         assert_eq!(status, 400);
-        assert_eq!(answer["field"], expected.field().unwrap_or_default());
-        assert_eq!(answer["message"], expected.to_string());
+        assert_eq!(json["field"], expected.field().unwrap_or_default());
+        assert_eq!(json["message"], expected.to_string());
     }
     sandbox.stop().await;
 }
@@ -236,10 +233,10 @@ async fn malformed_bodies_are_400_without_field() {
     ];
 
     for body in bodies {
-        let (status, answer) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
-        assert_eq!(status, 400, "{body:?} -> {answer}");
-        assert_eq!(answer["field"], serde_json::Value::Null, "{body:?}");
-        let message = answer["message"].as_str().unwrap_or_default();
+        let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+        assert_eq!(status, 400, "{body:?} -> {json}");
+        assert_eq!(json["field"], serde_json::Value::Null, "{body:?}");
+        let message = json["message"].as_str().unwrap_or_default();
         assert!(message.starts_with("invalid request body"), "{message}");
     }
     sandbox.stop().await;
@@ -266,9 +263,9 @@ async fn content_type_must_be_json() {
         Some("text/plain"),
         Some("application/x-www-form-urlencoded"),
     ] {
-        let (status, answer) = post_send(&sandbox, Some(API_KEY), content_type, body.clone()).await;
+        let (status, json) = post_send(&sandbox, Some(API_KEY), content_type, body.clone()).await;
         assert_eq!(status, 415, "{content_type:?}");
-        assert_eq!(answer["error"], "unsupported_media_type");
+        assert_eq!(json["error"], "unsupported_media_type");
     }
     for content_type in ["application/json; charset=utf-8", "Application/JSON"] {
         let (status, _) =
@@ -309,10 +306,10 @@ async fn oversized_body_is_413() {
     let sandbox = common::start().await;
 
     let body = json!({"phone": "+12025551234", "message": "x".repeat(70_000)}).to_string();
-    let (status, answer) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
 
     assert_eq!(status, 413);
-    assert_eq!(answer["error"], "payload_too_large");
+    assert_eq!(json["error"], "payload_too_large");
     sandbox.stop().await;
 }
 
@@ -328,7 +325,7 @@ async fn unknown_path_is_404_json() {
 
     assert_eq!(response.status().as_u16(), 404);
     let text = response.text().await.unwrap_or_default();
-    let answer: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    assert_eq!(answer["error"], "not_found");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(json["error"], "not_found");
     sandbox.stop().await;
 }

@@ -55,8 +55,8 @@ class RunningSandbox:
     log: Path
 
     def get_json(self, path: str) -> Any:
-        with urllib.request.urlopen(f"{self.base_url}{path}", timeout=10) as answer:
-            return json.load(answer)
+        with urllib.request.urlopen(f"{self.base_url}{path}", timeout=10) as response:
+            return json.load(response)
 
     def wait_for_outcomes(
         self, count: int, timeout_s: float = 10.0
@@ -140,7 +140,7 @@ class ReceivedCallback:
 
 @dataclass
 class Receiver:
-    """A loopback HTTP server that records every POST and answers 200."""
+    """A loopback HTTP server that records every POST and responds with 200."""
 
     server: ThreadingHTTPServer
     received: list[ReceivedCallback] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """Schemathesis hooks for the contract run: a narrowed negative-data check.
 
 The callbackUrl pattern in docs/openapi.yaml describes a subset of the URLs the SDK
-accepts, because the SDK parses URLs as the WHATWG URL Standard says, and no regular
+accepts, because the SDK parses URLs by the WHATWG URL Standard, and no regular
 expression matches exactly that set. So a request whose only violation is that pattern
 may be accepted, and the built-in negative_data_rejection check is replaced by one that
 skips exactly those requests.

@@ -73,9 +73,9 @@ def test_send_schema_rejects_invalid_request(
         headers={"Content-Type": "application/json"},
         method="POST",
     )
-    with pytest.raises(urllib.error.HTTPError) as answer:
+    with pytest.raises(urllib.error.HTTPError) as rejected:
         urllib.request.urlopen(request, timeout=10)
-    assert answer.value.code == 401
+    assert rejected.value.code == 401
 
     recorded = sandbox.get_json("/sandbox/requests")
     assert recorded[-1]["apiKeyPresent"] is False

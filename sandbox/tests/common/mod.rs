@@ -1,5 +1,5 @@
 //! Helpers shared by the sandbox's integration tests: a sandbox with fast callback timing, a
-//! loopback callback receiver with scripted answers, and a raw HTTP client.
+//! loopback callback receiver with scripted statuses, and a raw HTTP client.
 
 #![allow(dead_code, clippy::expect_used, clippy::panic)]
 
@@ -88,7 +88,7 @@ pub async fn post_send(
     (status, json)
 }
 
-/// GETs a sandbox path and parses the JSON answer.
+/// GETs a sandbox path and parses the JSON response.
 pub async fn get_json(sandbox: &Sandbox, path: &str) -> serde_json::Value {
     let url = format!("{}{path}", sandbox.base_url());
     let text = match raw_client().get(url).send().await {
@@ -97,7 +97,7 @@ pub async fn get_json(sandbox: &Sandbox, path: &str) -> serde_json::Value {
     };
     match serde_json::from_str(&text) {
         Ok(json) => json,
-        Err(err) => panic!("GET {path} did not answer JSON ({err}): {text}"),
+        Err(err) => panic!("GET {path} did not return JSON ({err}): {text}"),
     }
 }
 
@@ -112,9 +112,9 @@ pub struct ReceivedCallback {
 
 #[derive(Default)]
 struct ReceiverState {
-    /// Statuses to answer, in order; 200 once they run out.
+    /// Statuses to respond with, in order, then 200 once they run out.
     script: Mutex<VecDeque<u16>>,
-    /// Time each answer is held back.
+    /// Time each response is held back.
     delay: Mutex<Duration>,
     received: Mutex<Vec<ReceivedCallback>>,
 }
@@ -128,12 +128,12 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// Starts a receiver that answers 200 to everything.
+    /// Starts a receiver that responds with 200 to everything.
     pub async fn start() -> Receiver {
         Receiver::scripted(&[]).await
     }
 
-    /// Starts a receiver that answers `statuses` in order, then 200.
+    /// Starts a receiver that responds with `statuses` in order, then 200.
     pub async fn scripted(statuses: &[u16]) -> Receiver {
         let state = Arc::new(ReceiverState::default());
         *state.script.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -167,7 +167,7 @@ impl Receiver {
         }
     }
 
-    /// Makes every later answer wait `delay`.
+    /// Makes every later response wait `delay`.
     pub fn set_delay(&self, delay: Duration) {
         *self.state.delay.lock().unwrap_or_else(|e| e.into_inner()) = delay;
     }
