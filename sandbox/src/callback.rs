@@ -5,6 +5,7 @@
 //! but 200 and any transport error with doubling waits until `callback_max_attempts` POSTs were
 //! made. Every POST is recorded as a [`CallbackAttempt`], and the end as a [`CallbackOutcome`].
 
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,14 +37,22 @@ pub(crate) struct CallbackJob {
 
 /// Builds the HTTP client of the callback POSTs: no redirects, and no proxy when only loopback
 /// hosts are reached (a proxy cannot reach this machine's loopback interface).
+///
+/// `localhost` resolves to 127.0.0.1 and ::1 without a DNS lookup. The system resolver would run
+/// on the runtime's blocking threads, which outlive a stopped sandbox by up to 10 s.
 pub(crate) fn http_client(
     timeout: Duration,
     allow_remote: bool,
 ) -> Result<reqwest::Client, reqwest::Error> {
+    let loopback = [
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+    ];
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .user_agent(concat!("clearline-sandbox/", env!("CARGO_PKG_VERSION")))
+        .resolve_to_addrs("localhost", &loopback)
         .tcp_nodelay(true);
     if !allow_remote {
         builder = builder.no_proxy();

@@ -429,3 +429,20 @@ async fn reset_clears_history_and_pending_reports() {
     receiver.stop().await;
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn localhost_callback_url_is_delivered() {
+    let sandbox = common::start().await;
+    let receiver = Receiver::start().await;
+    let client = common::client(&sandbox);
+    let url = receiver.url().replace("127.0.0.1", "localhost");
+
+    let request = SendRequest::new("+12025551234", "Hi").with_callback_url(url.as_str());
+    client.send(&request).await.expect("send");
+    let outcomes = sandbox.wait_for_callbacks(1, WAIT).await.expect("outcome");
+
+    assert!(outcomes[0].delivered, "{:?}", sandbox.callback_attempts());
+    assert_eq!(receiver.received().len(), 1);
+    receiver.stop().await;
+    sandbox.stop().await;
+}
