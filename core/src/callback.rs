@@ -22,6 +22,8 @@ pub const MAX_CALLBACK_BODY_BYTES: usize = 64 * 1024;
 /// Deepest nesting of JSON objects and arrays accepted in a report. Reports are flat.
 pub const MAX_CALLBACK_NESTING: usize = 32;
 
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// The resolved outcome of an SMS, `deliveryStatus` in the report.
 ///
 /// Known values are matched ignoring ASCII case; any other value is kept as
@@ -118,6 +120,8 @@ impl DeliveryReport {
                 ),
             ));
         }
+        // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
+        let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
         let start = body.trim_ascii_start();
         if start.is_empty() {
             return Err(Error::callback_parse(
@@ -139,14 +143,17 @@ impl DeliveryReport {
             ));
         }
 
-        let fields: ReportFields<'_> = serde_json::from_slice(body).map_err(|err| {
+        let parsed: ParsedFields<'_> = serde_json::from_slice(body).map_err(|err| {
             Error::callback_parse(
                 None,
                 format!("invalid delivery report: the body is not valid JSON ({err})"),
             )
             .with_source(err)
         })?;
-        DeliveryReport::from_fields(fields)
+        if let Some(field) = parsed.duplicate {
+            return Err(duplicate_field_error(field));
+        }
+        DeliveryReport::from_fields(parsed.fields)
     }
 
     /// Parses a callback body given as text.
@@ -364,7 +371,38 @@ pub struct ReportFields<'a> {
     pub reason_text: FieldValue<'a>,
 }
 
+fn duplicate_field_error(field: &'static str) -> Error {
+    Error::callback_parse(
+        Some(field),
+        format!(
+            "invalid delivery report: the field \"{field}\" appears more than once; a report \
+             carries each field once, so this request is not one from ClearLine"
+        ),
+    )
+}
+
 impl<'de> Deserialize<'de> for ReportFields<'de> {
+    /// Deserializes the four report fields from a map, ignoring any other key.
+    ///
+    /// # Errors
+    ///
+    /// When a report field appears twice, or the input is not a map.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let parsed = ParsedFields::deserialize(deserializer)?;
+        match parsed.duplicate {
+            Some(field) => Err(de::Error::custom(duplicate_field_error(field))),
+            None => Ok(parsed.fields),
+        }
+    }
+}
+
+/// The report fields and the first report field found more than once, if any.
+struct ParsedFields<'a> {
+    fields: ReportFields<'a>,
+    duplicate: Option<&'static str>,
+}
+
+impl<'de> Deserialize<'de> for ParsedFields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         deserializer.deserialize_map(ReportFieldsVisitor)
     }
@@ -373,7 +411,7 @@ impl<'de> Deserialize<'de> for ReportFields<'de> {
 struct ReportFieldsVisitor;
 
 impl<'de> Visitor<'de> for ReportFieldsVisitor {
-    type Value = ReportFields<'de>;
+    type Value = ParsedFields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -384,25 +422,31 @@ impl<'de> Visitor<'de> for ReportFieldsVisitor {
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut fields = ReportFields::default();
+        let mut duplicate = None;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let slot = match key.as_ref() {
-                "messageId" => &mut fields.message_id,
-                "deliveryStatus" => &mut fields.delivery_status,
-                "externalDeliveryStatus" => &mut fields.external_delivery_status,
-                "reasonText" => &mut fields.reason_text,
+            let (name, slot) = match key.as_ref() {
+                "messageId" => ("messageId", &mut fields.message_id),
+                "deliveryStatus" => ("deliveryStatus", &mut fields.delivery_status),
+                "externalDeliveryStatus" => (
+                    "externalDeliveryStatus",
+                    &mut fields.external_delivery_status,
+                ),
+                "reasonText" => ("reasonText", &mut fields.reason_text),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             };
-            if *slot != FieldValue::Missing {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate field \"{key}\"; a report carries each field once"
-                )));
+            // The rest of the object is still read, so that a syntax error after the duplicate
+            // is reported as one.
+            let value = map.next_value::<FieldValue<'de>>()?;
+            if *slot == FieldValue::Missing {
+                *slot = value;
+            } else {
+                duplicate.get_or_insert(name);
             }
-            *slot = map.next_value::<FieldValue<'de>>()?;
         }
-        Ok(fields)
+        Ok(ParsedFields { fields, duplicate })
     }
 }
 
@@ -506,8 +550,32 @@ mod tests {
 
     #[test]
     fn duplicate_field_is_rejected() {
-        let text = message(r#"{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}"#);
-        assert!(text.contains("duplicate field \"messageId\""), "{text}");
+        let err = parse(r#"{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}"#).err();
+        assert_eq!(err.as_ref().and_then(Error::field), Some("messageId"));
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("\"messageId\" appears more than once"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn duplicate_field_fails_serde_deserialize() {
+        let json = r#"{"reasonText":"a","reasonText":null}"#;
+        let err = serde_json::from_str::<ReportFields<'_>>(json).err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("\"reasonText\" appears more than once"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped() {
+        let report = DeliveryReport::parse(
+            b"\xEF\xBB\xBF{\"messageId\":\"m\",\"deliveryStatus\":\"Delivered\"}",
+        );
+        assert_eq!(report.ok().map(|r| r.message_id), Some("m".to_owned()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The ClearLine client: one HTTP attempt, the retry loop around it, and their logging.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -157,11 +158,7 @@ impl Client {
             }
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
-            let outcome = if remaining.is_zero() {
-                Err(response_timeout(timeout))
-            } else {
-                self.attempt(prepared, remaining, timeout).await
-            };
+            let outcome = self.attempt(prepared, remaining, timeout).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
 
             let err = match outcome {
@@ -182,7 +179,7 @@ impl Client {
                         attempts: attempt,
                     });
                 }
-                Err(err) => err,
+                Err(err) => err.with_attempts(attempt),
             };
             tracing::debug!(
                 target: "clearline",
@@ -195,11 +192,14 @@ impl Client {
                 "sms send attempt failed"
             );
 
+            // A retry must start before the deadline, so the wait has to end before it. The
+            // check runs again after the wait, which may have taken longer than asked (a
+            // batch's shared pause), and then the error of the last real attempt is returned.
             let delay = policy
                 .retry_delay(&err, attempt)
                 .filter(|delay| Instant::now() + *delay < deadline);
             let Some(delay) = delay else {
-                return Err(err.with_attempts(attempt));
+                return Err(err);
             };
             tracing::info!(
                 target: "clearline",
@@ -207,13 +207,36 @@ impl Client {
                 retry_in_ms = delay.as_millis() as u64,
                 kind = %err.kind(),
                 error = %err,
+                phone = %masked_phone,
                 "retrying sms send: the previous attempt provably did not send the SMS"
             );
             match gate {
                 Some(gate) if err.is_rate_limited() => gate.pause(delay).await,
                 _ => tokio::time::sleep(delay).await,
             }
+            if Instant::now() >= deadline {
+                return Err(err);
+            }
         }
+    }
+
+    /// Builds the HTTP request of one attempt, allowed `timeout` from start to the last byte of
+    /// the response.
+    fn build_request(
+        &self,
+        prepared: &PreparedSend,
+        timeout: Duration,
+    ) -> reqwest::Result<reqwest::Request> {
+        let inner = &*self.inner;
+        inner
+            .http
+            .post(inner.config.endpoint().clone())
+            .header(API_KEY_HEADER, inner.api_key.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(timeout)
+            .body(prepared.body_bytes())
+            .build()
     }
 
     /// Makes one HTTP attempt and returns the accepted `messageId`.
@@ -232,16 +255,16 @@ impl Client {
             "sending sms"
         );
 
-        let request = inner
+        let request = self.build_request(prepared, remaining).map_err(|err| {
+            Error::configuration(format!(
+                "failed to build the HTTP request to {}: {err}; the SMS was not sent",
+                inner.origin
+            ))
+            .with_source(err)
+        })?;
+        let mut response = inner
             .http
-            .post(inner.config.endpoint().clone())
-            .header(API_KEY_HEADER, inner.api_key.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(remaining)
-            .body(prepared.body_bytes());
-        let mut response = request
-            .send()
+            .execute(request)
             .await
             .map_err(|err| self.transport_error(err, total_timeout))?;
 
@@ -255,6 +278,10 @@ impl Client {
             Err((_, err)) => return Err(self.transport_error(err, total_timeout)),
         };
 
+        // A proxy or a debugging server may echo the request headers in its body; the key must
+        // not reach an error message through the quoted body.
+        let key = inner.config.api_key.expose();
+        let body = replace_bytes(&body, key.as_bytes(), REDACTED_KEY.as_bytes());
         interpret(&ResponseParts {
             status,
             retry_after: retry_after.as_deref(),
@@ -263,6 +290,7 @@ impl Client {
             truncated,
             now: None,
         })
+        .map_err(|err| err.redact_secret(key, REDACTED_KEY))
     }
 
     /// Maps a reqwest failure to a connection or timeout error, deciding whether the request
@@ -324,6 +352,33 @@ fn response_timeout(total_timeout: Duration) -> Error {
     )
     .with_timeout_phase(TimeoutPhase::Response)
     .with_maybe_sent(true)
+}
+
+/// What replaces the API key wherever a response echoes it.
+const REDACTED_KEY: &str = "[API key]";
+
+/// Returns `haystack` with every occurrence of `needle` replaced, borrowing it when there is
+/// none (the usual case).
+fn replace_bytes<'a>(haystack: &'a [u8], needle: &[u8], replacement: &[u8]) -> Cow<'a, [u8]> {
+    if needle.is_empty()
+        || !haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+    {
+        return Cow::Borrowed(haystack);
+    }
+    let mut replaced = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            replaced.extend_from_slice(replacement);
+            rest = &rest[needle.len()..];
+        } else {
+            replaced.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Cow::Owned(replaced)
 }
 
 fn seconds(duration: Duration) -> String {
@@ -410,6 +465,40 @@ mod tests {
             .unwrap_or_default();
         assert!(!debug.contains("test_key_not_real"), "{debug}");
         assert!(debug.contains("…0000"), "{debug}");
+    }
+
+    #[test]
+    fn request_marks_api_key_sensitive() {
+        let client = client();
+        let prepared = SendRequest::new("+12025551234", "Hi").prepare(1600);
+        let request = match (&client, &prepared) {
+            (Ok(client), Ok(prepared)) => {
+                client.build_request(prepared, Duration::from_secs(1)).ok()
+            }
+            _ => None,
+        };
+        let headers = request.as_ref().map(reqwest::Request::headers);
+        let key = headers.and_then(|headers| headers.get(API_KEY_HEADER));
+        assert_eq!(
+            key.and_then(|value| value.to_str().ok()),
+            Some("test_key_not_real_0000")
+        );
+        assert_eq!(key.map(HeaderValue::is_sensitive), Some(true));
+        let content_type = headers.and_then(|headers| headers.get(CONTENT_TYPE));
+        assert_eq!(
+            content_type.and_then(|value| value.to_str().ok()),
+            Some("application/json")
+        );
+    }
+
+    #[test]
+    fn replace_bytes_replaces_every_occurrence() {
+        let replaced = replace_bytes(b"k1 and k1k1", b"k1", b"[x]");
+        assert_eq!(&*replaced, b"[x] and [x][x]");
+        assert!(matches!(
+            replace_bytes(b"none", b"k1", b"[x]"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use url::Url;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::validate::{check_secure_url, is_loopback, quote, DEFAULT_MAX_MESSAGE_CHARS};
+use crate::validate::{
+    check_secure_url, is_loopback, quote, redact_url_secrets, DEFAULT_MAX_MESSAGE_CHARS,
+};
 
 /// Name of the environment variable read when no API key is given.
 pub const API_KEY_ENV: &str = "CLEARLINE_API_KEY";
@@ -125,17 +127,30 @@ impl ApiKey {
 
     /// Returns a form safe to log: the last 4 characters after an ellipsis, or `****` for keys
     /// shorter than 12 characters.
+    ///
+    /// ```
+    /// use clearline::ApiKey;
+    ///
+    /// assert_eq!(ApiKey::new("test_key_not_real_0000").unwrap().redacted(), "…0000");
+    /// assert_eq!(ApiKey::new("short").unwrap().redacted(), "****");
+    /// ```
     pub fn redacted(&self) -> String {
-        let chars = self.0.len();
-        if chars < 12 {
-            return "****".into();
-        }
-        format!("…{}", &self.0[chars - 4..])
+        redact_key(&self.0)
     }
 
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Redacts a key that may not have been checked yet, so it may hold any characters.
+fn redact_key(key: &str) -> String {
+    let chars = key.chars().count();
+    if chars < 12 {
+        return "****".into();
+    }
+    let last_four: String = key.chars().skip(chars - 4).collect();
+    format!("…{last_four}")
 }
 
 impl fmt::Debug for ApiKey {
@@ -199,13 +214,14 @@ impl Default for ClientBuilder {
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let key = self
-            .api_key
-            .as_ref()
-            .map(|key| ApiKey(key.clone()).redacted());
+        let key = self.api_key.as_deref().map(redact_key);
+        let target = match &self.target {
+            Target::Environment(environment) => environment.as_str().to_owned(),
+            Target::BaseUrl(url) => redact_url_secrets(url, true),
+        };
         f.debug_struct("ClientBuilder")
             .field("api_key", &key)
-            .field("target", &self.target)
+            .field("target", &target)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -365,8 +381,12 @@ impl ClientBuilder {
 /// Parses a base URL and checks that it is safe to send the key to. The path gets a trailing
 /// slash so that joining `MessageSender/sms` keeps it.
 fn parse_base_url(raw: &str) -> Result<Url> {
-    let invalid =
-        |reason: &str| Error::configuration(format!("invalid base URL {}: {reason}", quote(raw)));
+    let invalid = |reason: &str| {
+        Error::configuration(format!(
+            "invalid base URL {}: {reason}",
+            quote(&redact_url_secrets(raw, true))
+        ))
+    };
     let mut url = Url::parse(raw.trim()).map_err(|err| {
         invalid(&format!(
             "{err}; pass an absolute URL such as \"https://api.clearline.me\" or the sandbox's \
@@ -499,6 +519,34 @@ mod tests {
         let err = builder().base_url("http://api.example.com").build().err();
         let message = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("plain http"), "{message}");
+    }
+
+    #[test]
+    fn base_url_error_hides_credentials_and_query() {
+        let err = builder()
+            .base_url("http://user:hunter2@api.example.com/?key=swordfish")
+            .build()
+            .err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("\"http://***@api.example.com/?***\""),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(!message.contains("swordfish"), "{message}");
+    }
+
+    #[test]
+    fn builder_debug_hides_key_and_url_secrets() {
+        let debug = format!(
+            "{:?}",
+            ClientBuilder::default()
+                .api_key("ключ_секретный_ключ_ё")
+                .base_url("https://user:hunter2@proxy.example.com")
+        );
+        assert!(!debug.contains("секретный"), "{debug}");
+        assert!(debug.contains("\"…юч_ё\""), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

@@ -261,6 +261,23 @@ impl Error {
         self
     }
 
+    /// Replaces every occurrence of `secret` in the message and the body snippet, for a server
+    /// or proxy that echoes the request's headers back in its body.
+    pub(crate) fn redact_secret(mut self, secret: &str, replacement: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        if self.inner.message.contains(secret) {
+            self.inner.message = self.inner.message.replace(secret, replacement);
+        }
+        if let Some(snippet) = &mut self.inner.body_snippet {
+            if snippet.contains(secret) {
+                *snippet = snippet.replace(secret, replacement);
+            }
+        }
+        self
+    }
+
     /// Appends a sentence to the message, for context added after the error was made.
     pub(crate) fn append_message(mut self, sentence: &str) -> Self {
         self.inner.message.push(' ');
@@ -440,6 +457,16 @@ mod tests {
     #[test]
     fn body_snippet_empty_is_none() {
         assert!(body_snippet(b"").is_none());
+    }
+
+    #[test]
+    fn redact_secret_scrubs_message_and_snippet() {
+        let body = b"echo: ApiKey: test_key_not_real_0000";
+        let err = Error::new(ErrorKind::Server, "failed: test_key_not_real_0000")
+            .with_body_snippet(body_snippet(body))
+            .redact_secret("test_key_not_real_0000", "[API key]");
+        assert_eq!(err.message(), "failed: [API key]");
+        assert_eq!(err.body_snippet(), Some("echo: ApiKey: [API key]"));
     }
 
     #[test]

@@ -171,14 +171,19 @@ fn interpret_success(
             "the body is larger than {MAX_RESPONSE_BYTES} bytes, not the expected small JSON"
         )));
     }
-    let wire: WireResponse<'_> = match serde_json::from_slice(parts.body) {
+    // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
+    let body = parts
+        .body
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(parts.body);
+    let wire: WireResponse<'_> = match serde_json::from_slice(body) {
         Ok(wire) => wire,
         Err(err) => {
-            let problem = if looks_like_html(parts.body) {
+            let problem = if looks_like_html(body) {
                 "the body is an HTML page, not JSON (a proxy, load balancer or captive portal may \
                  have answered)"
                     .to_owned()
-            } else if parts.body.is_empty() {
+            } else if body.is_empty() {
                 "the body is empty, not the expected JSON".to_owned()
             } else {
                 format!("the body is not the expected JSON ({err})")
@@ -200,7 +205,7 @@ fn interpret_success(
             format!(
                 "ClearLine did not accept the message (\"succeed\": false); the SMS was not \
                  sent{}",
-                reason_from_body(parts.body)
+                reason_from_body(body)
                     .map(|reason| format!(": {reason}"))
                     .unwrap_or_else(|| quoted.to_owned())
             ),

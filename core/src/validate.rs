@@ -40,6 +40,31 @@ pub(crate) fn quote(value: &str) -> String {
     format!("{shown:?}")
 }
 
+/// Hides the secrets a URL may carry before it is quoted in a message: the `user:password@`
+/// part and, with `hide_query`, the query string. Works on text that does not parse as a URL.
+pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
+    let mut redacted = raw.to_owned();
+    if hide_query {
+        if let Some(query_start) = redacted.find('?') {
+            let fragment_start = redacted[query_start..]
+                .find('#')
+                .map_or(redacted.len(), |offset| query_start + offset);
+            redacted.replace_range(query_start + 1..fragment_start, "***");
+        }
+    }
+    let Some(scheme_end) = redacted.find("://") else {
+        return redacted;
+    };
+    let authority_start = scheme_end + 3;
+    let authority_end = redacted[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(redacted.len(), |offset| authority_start + offset);
+    if let Some(at) = redacted[authority_start..authority_end].rfind('@') {
+        redacted.replace_range(authority_start..authority_start + at, "***");
+    }
+    redacted
+}
+
 /// Validates a phone number and returns its canonical E.164 form.
 ///
 /// The number is a `+` followed by 2 to 15 ASCII digits, the first of which is not 0. Spaces,
@@ -206,7 +231,10 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
     let invalid = |reason: &str| {
         Error::validation(
             "callbackUrl",
-            format!("invalid callback URL {}: {reason}", quote(callback_url)),
+            format!(
+                "invalid callback URL {}: {reason}",
+                quote(&redact_url_secrets(callback_url, false))
+            ),
         )
     };
 
@@ -333,6 +361,31 @@ mod tests {
         let err = canonical_callback_url("https://user:pw@example.com/hook").err();
         let message = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("user name or password"), "{message}");
+    }
+
+    #[test]
+    fn callback_url_error_hides_password() {
+        let err = canonical_callback_url("https://user:hunter2@example.com/hook").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("https://***@example.com/hook"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn redact_url_secrets_hides_query_when_asked() {
+        let url = "https://u:p@host.example/path?key=secret#top";
+        assert_eq!(
+            redact_url_secrets(url, true),
+            "https://***@host.example/path?***#top"
+        );
+        assert_eq!(
+            redact_url_secrets(url, false),
+            "https://***@host.example/path?key=secret#top"
+        );
+        assert_eq!(redact_url_secrets("no scheme@here", true), "no scheme@here");
     }
 
     #[test]
