@@ -105,8 +105,8 @@ impl DeliveryReport {
     /// # Errors
     ///
     /// [`crate::ErrorKind::CallbackParse`] when the body is larger than
-    /// [`MAX_CALLBACK_BODY_BYTES`], is not a JSON object, nests too deep, repeats a report field,
-    /// or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
+    /// [`MAX_CALLBACK_BODY_BYTES`], is not UTF-8, is not a JSON object, nests too deep, repeats a
+    /// report field, or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
     /// expected.
     pub fn parse(body: &[u8]) -> Result<DeliveryReport> {
         if body.len() > MAX_CALLBACK_BODY_BYTES {
@@ -133,7 +133,23 @@ impl DeliveryReport {
             return Err(Error::callback_parse(None, not_an_object_message(start)));
         }
 
-        if nesting_exceeds(body, MAX_CALLBACK_NESTING) {
+        // serde_json checks UTF-8 only in the strings it keeps, but a report must be UTF-8
+        // throughout.
+        let body = std::str::from_utf8(body).map_err(|err| {
+            let offset = err.valid_up_to();
+            Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the body is not valid UTF-8 (byte 0x{:02X} at \
+                     offset {offset}); ClearLine sends UTF-8 JSON, so check that nothing \
+                     re-encoded the request body",
+                    body.get(offset).copied().unwrap_or_default()
+                ),
+            )
+            .with_source(err)
+        })?;
+
+        if nesting_exceeds(body.as_bytes(), MAX_CALLBACK_NESTING) {
             return Err(Error::callback_parse(
                 None,
                 format!(
@@ -143,7 +159,7 @@ impl DeliveryReport {
             ));
         }
 
-        let parsed: ParsedFields<'_> = serde_json::from_slice(body).map_err(|err| {
+        let parsed: ParsedFields<'_> = serde_json::from_str(body).map_err(|err| {
             Error::callback_parse(
                 None,
                 format!("invalid delivery report: the body is not valid JSON ({err})"),
