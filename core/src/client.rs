@@ -5,14 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 
 use crate::bulk::PauseGate;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::redact::mask_phone;
 use crate::request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
-use crate::response::{interpret, ResponseParts, MAX_RESPONSE_BYTES};
+use crate::response::{MAX_RESPONSE_BYTES, ResponseParts, interpret};
 
 /// Name of the header that carries the API key.
 pub const API_KEY_HEADER: &str = "ApiKey";

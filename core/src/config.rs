@@ -10,7 +10,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::validate::{
-    check_secure_url, is_loopback, quote, redact_url_secrets, DEFAULT_MAX_MESSAGE_CHARS,
+    DEFAULT_MAX_MESSAGE_CHARS, check_secure_url, is_loopback, quote, redact_url_secrets,
 };
 
 /// Name of the environment variable read when no API key is given.
@@ -316,7 +316,7 @@ impl ClientBuilder {
                     return Err(Error::configuration(format!(
                         "no API key: pass one to the client (api_key) or set the {API_KEY_ENV} \
                          environment variable"
-                    )))
+                    )));
                 }
             },
         };

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::segment::{count_segments, Encoding};
+use crate::segment::{Encoding, count_segments};
 use crate::validate::{canonical_callback_url, canonical_phone, check_message};
 
 /// An SMS to send: recipient, text and optional callback URL for the delivery report.

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use crate::error::{body_snippet, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, body_snippet};
 use crate::retry::parse_retry_after;
 
 /// Largest response body read, in bytes. Bytes past it are not read.

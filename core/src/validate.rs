@@ -109,7 +109,7 @@ pub fn canonical_phone(phone: &str) -> Result<String> {
                 return Err(invalid(format!(
                     "{other:?} is not allowed; E.164 numbers contain only digits after the \"+\" \
                      (spaces, hyphens, dots and parentheses are removed)"
-                )))
+                )));
             }
         }
     }
@@ -272,7 +272,7 @@ pub(crate) fn check_secure_url(url: &Url) -> std::result::Result<(), String> {
                 "plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, [::1]); \
                  use https"
                     .into(),
-            )
+            );
         }
         other => return Err(format!("the scheme {other:?} is not supported; use https")),
     }

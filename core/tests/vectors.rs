@@ -11,12 +11,12 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use clearline::response::{interpret, ResponseParts, MAX_RESPONSE_BYTES};
+use clearline::response::{MAX_RESPONSE_BYTES, ResponseParts, interpret};
 use clearline::{DeliveryReport, Error, SendOptions, SendRequest};
 use serde_json::Value;
 
 use support::server::{Reply, Response, TestServer};
-use support::{decode_text, load_cases, short, Text};
+use support::{Text, decode_text, load_cases, short};
 
 /// The fixed clock `interpret` runs with: 2026-12-04T12:00:00Z.
 fn fixed_now() -> SystemTime {

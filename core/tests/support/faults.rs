@@ -50,7 +50,7 @@ impl FullBacklog {
                         addr,
                         _listener: listener,
                         _queued: queued,
-                    })
+                    });
                 }
                 Err(_) => return None,
             }
