@@ -70,6 +70,9 @@ impl Client {
         if config.is_loopback() {
             http = http.no_proxy();
         }
+        for (domain, addr) in &config.resolve {
+            http = http.resolve(domain, *addr);
+        }
         let http = http.build().map_err(|err| {
             Error::configuration(format!("failed to create the HTTP client: {err}"))
                 .with_source(err)
@@ -199,7 +202,7 @@ impl Client {
                 .retry_delay(&err, attempt)
                 .filter(|delay| Instant::now() + *delay < deadline);
             let Some(delay) = delay else {
-                return Err(err);
+                return Err(gave_up(err, attempt));
             };
             tracing::info!(
                 target: "clearline",
@@ -215,7 +218,7 @@ impl Client {
                 _ => tokio::time::sleep(delay).await,
             }
             if Instant::now() >= deadline {
-                return Err(err);
+                return Err(gave_up(err, attempt));
             }
         }
     }
@@ -325,6 +328,19 @@ impl Client {
             )
             .with_source(err);
         }
+        if has_io_error_kind(&err, std::io::ErrorKind::InvalidData) {
+            // A body whose Content-Encoding (gzip) does not decode: the exchange completed, but
+            // the answer is unreadable.
+            return Error::new(
+                ErrorKind::UnexpectedResponse,
+                format!(
+                    "ClearLine's response from {origin} could not be decoded ({cause}); the SMS \
+                     may have been sent, so check before sending it again"
+                ),
+            )
+            .with_maybe_sent(true)
+            .with_source(err);
+        }
         Error::new(
             ErrorKind::Connection,
             format!(
@@ -334,6 +350,15 @@ impl Client {
         )
         .with_maybe_sent(true)
         .with_source(err)
+    }
+}
+
+/// Completes the error of the last attempt of a send that made several.
+fn gave_up(err: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        err.append_message(&format!("(gave up after {attempts} attempts)"))
+    } else {
+        err
     }
 }
 
@@ -410,6 +435,21 @@ async fn read_body(
             Err(err) => return Err((body, err)),
         }
     }
+}
+
+/// Returns `true` when an `std::io::Error` of `kind` is in the source chain of `err`.
+fn has_io_error_kind(err: &(dyn std::error::Error + 'static), kind: std::io::ErrorKind) -> bool {
+    let mut current = err.source();
+    while let Some(source) = current {
+        if source
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
+        }
+        current = source.source();
+    }
+    false
 }
 
 /// Returns the innermost one or two causes of an error, such as

@@ -1,6 +1,7 @@
 //! Client configuration: API key, environment or base URL, timeouts, retries and limits.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -196,6 +197,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent_suffix: Option<String>,
     max_message_chars: usize,
+    resolve: Vec<(String, SocketAddr)>,
 }
 
 impl Default for ClientBuilder {
@@ -208,6 +210,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             user_agent_suffix: None,
             max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
+            resolve: Vec::new(),
         }
     }
 }
@@ -227,6 +230,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("max_message_chars", &self.max_message_chars)
+            .field("resolve", &self.resolve)
             .finish()
     }
 }
@@ -290,6 +294,16 @@ impl ClientBuilder {
     /// Sets the longest accepted message, in Unicode characters (default 1,600).
     pub fn max_message_chars(mut self, max_chars: usize) -> Self {
         self.max_message_chars = max_chars;
+        self
+    }
+
+    /// Connects to `addr` for the host name `domain` instead of resolving it through DNS.
+    ///
+    /// The URL, the TLS server name and the proxy rules still use `domain`; only the address
+    /// changes. This pins ClearLine to a known address (a private endpoint, a firewall rule) or
+    /// points a real host name at a test server. The port of `addr` is used as given.
+    pub fn resolve(mut self, domain: impl Into<String>, addr: SocketAddr) -> Self {
+        self.resolve.push((domain.into(), addr));
         self
     }
 
@@ -374,6 +388,7 @@ impl ClientBuilder {
             retry: self.retry,
             user_agent,
             max_message_chars: self.max_message_chars,
+            resolve: self.resolve,
         })
     }
 }
@@ -427,6 +442,7 @@ pub struct ClientConfig {
     retry: RetryPolicy,
     user_agent: String,
     max_message_chars: usize,
+    pub(crate) resolve: Vec<(String, SocketAddr)>,
 }
 
 impl ClientConfig {
@@ -492,6 +508,7 @@ impl fmt::Debug for ClientConfig {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_message_chars", &self.max_message_chars)
+            .field("resolve", &self.resolve)
             .finish()
     }
 }
