@@ -129,7 +129,8 @@ impl Client {
     ///
     /// At most `options.concurrency` sends are in flight at once, so memory stays bounded by the
     /// input and the results. A 429 with `Retry-After` pauses every send of the batch for that
-    /// long. Dropping the returned future cancels the sends still in flight.
+    /// long, and a send that has not started yet starts its timeout when the pause ends.
+    /// Dropping the returned future cancels the sends still in flight.
     ///
     /// ```no_run
     /// use clearline::{BulkOptions, Client, SendRequest};

@@ -150,15 +150,17 @@ impl Client {
         if let Some(max_retries) = options.get_max_retries() {
             policy.max_retries = max_retries;
         }
-        let deadline = Instant::now() + timeout;
         let masked_phone = mask_phone(prepared.phone());
+
+        // In a batch paused by a 429, the timeout of a send starts when the pause ends.
+        if let Some(gate) = gate {
+            gate.wait().await;
+        }
+        let deadline = Instant::now() + timeout;
 
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Some(gate) = gate {
-                gate.wait().await;
-            }
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
             let outcome = self.attempt(prepared, remaining, timeout).await;
@@ -197,7 +199,7 @@ impl Client {
 
             // A retry must start before the deadline, so the wait has to end before it. The
             // check runs again after the wait, which may have taken longer than asked (a
-            // batch's shared pause), and then the error of the last real attempt is returned.
+            // batch's shared pause), and then the error of the last attempt made is returned.
             let delay = policy
                 .retry_delay(&err, attempt)
                 .filter(|delay| Instant::now() + *delay < deadline);
@@ -216,6 +218,9 @@ impl Client {
             match gate {
                 Some(gate) if err.is_rate_limited() => gate.pause(delay).await,
                 _ => tokio::time::sleep(delay).await,
+            }
+            if let Some(gate) = gate {
+                gate.wait().await;
             }
             if Instant::now() >= deadline {
                 return Err(gave_up(err, attempt));

@@ -416,6 +416,16 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
+    if url
+        .path()
+        .to_ascii_lowercase()
+        .ends_with("/messagesender/sms/")
+    {
+        return Err(invalid(
+            "it already ends with the endpoint path /MessageSender/sms, which the client adds; \
+             pass the URL without it",
+        ));
+    }
     Ok(url)
 }
 
@@ -564,6 +574,16 @@ mod tests {
         assert!(!debug.contains("секретный"), "{debug}");
         assert!(debug.contains("\"…юч_ё\""), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    #[test]
+    fn base_url_with_endpoint_path_is_rejected() {
+        let err = builder()
+            .base_url("https://api.clearline.me/MessageSender/sms")
+            .build()
+            .err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("pass the URL without it"), "{message}");
     }
 
     #[test]

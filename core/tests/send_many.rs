@@ -162,3 +162,29 @@ async fn empty_batch_returns_nothing() {
     assert!(results.is_empty());
     assert_eq!(server.connections(), 0);
 }
+
+#[tokio::test]
+async fn pause_does_not_count_against_timeout() {
+    // The first send is rate-limited for 1 s. The third waits out that pause before it starts,
+    // and its 1.2 s timeout must still cover its 0.4 s answer.
+    let server = TestServer::start(|request, index| {
+        let phone = request.json()["phone"].as_str().unwrap_or("").to_owned();
+        match (index, phone.as_str()) {
+            (0, _) => Reply::Respond(Response::new(429).header("Retry-After", "1")),
+            (_, "+12025550002") => echo_phone(request, Duration::from_millis(400)),
+            _ => echo_phone(request, Duration::from_millis(20)),
+        }
+    })
+    .await;
+    let requests: Vec<_> = (0..3)
+        .map(|index| SendRequest::new(phone(index), "Hi"))
+        .collect();
+    let options = BulkOptions::new()
+        .concurrency(2)
+        .send_options(clearline::SendOptions::new().timeout(Duration::from_millis(1200)));
+    let results = client(&server.url()).send_many(requests, &options).await;
+
+    for result in &results {
+        assert!(result.is_ok(), "{result:?}");
+    }
+}
