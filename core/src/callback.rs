@@ -1,12 +1,20 @@
 //! Parsing of delivery reports, the JSON bodies ClearLine POSTs to a callback URL.
 //!
-//! Callbacks carry no signature, so a body may come from anyone. The parser accepts only a JSON
-//! object of at most [`MAX_CALLBACK_BODY_BYTES`], nested at most [`MAX_CALLBACK_NESTING`] levels
-//! deep, with a
-//! non-empty string `messageId` and a string `deliveryStatus`. It tolerates what the API leaves
-//! open: unknown fields, new status values, and a missing or null `externalDeliveryStatus` or
-//! `reasonText`. Because the same report can arrive more than once, receivers should treat
-//! `message_id` as an idempotency key.
+//! Callbacks carry no signature, so a body may come from anyone. The parser accepts only a UTF-8
+//! JSON object of at most [`MAX_CALLBACK_BODY_BYTES`], nested at most [`MAX_CALLBACK_NESTING`]
+//! levels deep, with a non-empty string `messageId` and a string `deliveryStatus`. It tolerates
+//! what the API leaves open: unknown fields, new status values, and a missing or null
+//! `externalDeliveryStatus` or `reasonText`. Because the same report can arrive more than once,
+//! receivers should treat `message_id` as an idempotency key.
+//!
+//! ```
+//! use clearline::callback::DeliveryReport;
+//!
+//! let body = br#"{"messageId":"msg_1","deliveryStatus":"Delivered","price":0.05}"#;
+//! let report = DeliveryReport::parse(body)?;
+//! assert_eq!(report.message_id, "msg_1");
+//! # Ok::<(), clearline::Error>(())
+//! ```
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,9 +25,28 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Largest delivery-report body accepted, in bytes. ClearLine's reports are a few hundred.
+///
+/// ```
+/// use clearline::{callback::MAX_CALLBACK_BODY_BYTES, DeliveryReport};
+///
+/// let oversized = vec![b' '; MAX_CALLBACK_BODY_BYTES + 1];
+/// assert!(DeliveryReport::parse(&oversized).is_err());
+/// ```
 pub const MAX_CALLBACK_BODY_BYTES: usize = 64 * 1024;
 
 /// Deepest nesting of JSON objects and arrays accepted in a report. Reports are flat.
+///
+/// ```
+/// use clearline::{callback::MAX_CALLBACK_NESTING, DeliveryReport};
+///
+/// let nested = format!(
+///     r#"{{"messageId":"m1","deliveryStatus":"Delivered","x":{}{}}}"#,
+///     "[".repeat(MAX_CALLBACK_NESTING),
+///     "]".repeat(MAX_CALLBACK_NESTING),
+/// );
+/// let err = DeliveryReport::parse_str(&nested).unwrap_err();
+/// assert!(err.to_string().contains("nests deeper"));
+/// ```
 pub const MAX_CALLBACK_NESTING: usize = 32;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -48,6 +75,13 @@ pub enum DeliveryStatus {
 
 impl DeliveryStatus {
     /// Maps a raw `deliveryStatus` value to a status.
+    ///
+    /// ```
+    /// use clearline::DeliveryStatus;
+    ///
+    /// assert_eq!(DeliveryStatus::parse("DELIVEREDFAILED"), DeliveryStatus::DeliveredFailed);
+    /// assert_eq!(DeliveryStatus::parse("Expired"), DeliveryStatus::Unknown("Expired".into()));
+    /// ```
     pub fn parse(raw: &str) -> DeliveryStatus {
         if raw.eq_ignore_ascii_case("Delivered") {
             DeliveryStatus::Delivered
@@ -59,6 +93,13 @@ impl DeliveryStatus {
     }
 
     /// Returns the API's spelling of a known status, or the raw value of an unknown one.
+    ///
+    /// ```
+    /// use clearline::DeliveryStatus;
+    ///
+    /// assert_eq!(DeliveryStatus::parse("delivered").as_str(), "Delivered");
+    /// assert_eq!(DeliveryStatus::parse("Queued").as_str(), "Queued");
+    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             DeliveryStatus::Delivered => "Delivered",
@@ -108,6 +149,18 @@ impl DeliveryReport {
     /// [`MAX_CALLBACK_BODY_BYTES`], is not UTF-8, is not a JSON object, nests too deep, repeats a
     /// report field, or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
     /// expected.
+    ///
+    /// ```
+    /// use clearline::{DeliveryReport, ErrorKind};
+    ///
+    /// let report = DeliveryReport::parse(br#"{"messageId":"m1","deliveryStatus":"Delivered"}"#)?;
+    /// assert!(report.is_delivered());
+    ///
+    /// let err = DeliveryReport::parse(b"messageId=m1&deliveryStatus=Delivered").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::CallbackParse);
+    /// assert!(err.to_string().contains("form-encoded"));
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn parse(body: &[u8]) -> Result<DeliveryReport> {
         if body.len() > MAX_CALLBACK_BODY_BYTES {
             return Err(Error::callback_parse(
@@ -177,6 +230,15 @@ impl DeliveryReport {
     /// # Errors
     ///
     /// As for [`DeliveryReport::parse`].
+    ///
+    /// ```
+    /// use clearline::DeliveryReport;
+    ///
+    /// let report = DeliveryReport::parse_str(r#"{"messageId":"m1","deliveryStatus":"Queued"}"#)?;
+    /// assert_eq!(report.status.as_str(), "Queued");
+    /// assert!(!report.is_delivered() && !report.is_failed());
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn parse_str(body: &str) -> Result<DeliveryReport> {
         DeliveryReport::parse(body.as_bytes())
     }
@@ -226,11 +288,25 @@ impl DeliveryReport {
     }
 
     /// `true` when the status is [`DeliveryStatus::Delivered`].
+    ///
+    /// ```
+    /// let report = clearline::DeliveryReport::parse_str(r#"{"messageId":"m1","deliveryStatus":"delivered"}"#)?;
+    /// assert!(report.is_delivered());
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn is_delivered(&self) -> bool {
         self.status == DeliveryStatus::Delivered
     }
 
     /// `true` when the status is [`DeliveryStatus::DeliveredFailed`].
+    ///
+    /// ```
+    /// let body = r#"{"messageId":"m1","deliveryStatus":"DeliveredFailed","reasonText":null}"#;
+    /// let report = clearline::DeliveryReport::parse_str(body)?;
+    /// assert!(report.is_failed());
+    /// assert_eq!(report.reason, None);
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn is_failed(&self) -> bool {
         self.status == DeliveryStatus::DeliveredFailed
     }
@@ -360,6 +436,19 @@ fn optional_text<'a>(value: FieldValue<'a>, field: &'static str) -> Result<Optio
 }
 
 /// One report field as found in the body.
+///
+/// ```
+/// use clearline::callback::{FieldValue, ReportFields};
+/// use clearline::DeliveryReport;
+///
+/// let fields = ReportFields {
+///     message_id: FieldValue::Text("m1".into()),
+///     delivery_status: FieldValue::Other("a number"),
+///     ..ReportFields::default()
+/// };
+/// let err = DeliveryReport::from_fields(fields).unwrap_err();
+/// assert_eq!(err.field(), Some("deliveryStatus"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FieldValue<'a> {
     /// The field is absent.
@@ -375,6 +464,21 @@ pub enum FieldValue<'a> {
 }
 
 /// The four report fields, before the rules are applied.
+///
+/// ```
+/// use clearline::callback::{FieldValue, ReportFields};
+/// use clearline::DeliveryReport;
+///
+/// let fields = ReportFields {
+///     message_id: FieldValue::Text("m1".into()),
+///     delivery_status: FieldValue::Text("DeliveredFailed".into()),
+///     external_delivery_status: FieldValue::Text("Expired".into()),
+///     reason_text: FieldValue::Null,
+/// };
+/// let report = DeliveryReport::from_fields(fields)?;
+/// assert_eq!(report.external_status.as_deref(), Some("Expired"));
+/// # Ok::<(), clearline::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportFields<'a> {
     /// `messageId`.

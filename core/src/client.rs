@@ -15,6 +15,10 @@ use crate::request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
 use crate::response::{MAX_RESPONSE_BYTES, ResponseParts, interpret};
 
 /// Name of the header that carries the API key.
+///
+/// ```
+/// assert_eq!(clearline::API_KEY_HEADER, "ApiKey");
+/// ```
 pub const API_KEY_HEADER: &str = "ApiKey";
 
 /// A ClearLine client.
@@ -50,6 +54,14 @@ struct Inner {
 impl Client {
     /// Creates a builder with the defaults: production, the key from `CLEARLINE_API_KEY`, 10 s
     /// connect timeout, 30 s total timeout, 2 retries.
+    ///
+    /// ```
+    /// let client = clearline::Client::builder()
+    ///     .api_key("test_key_not_real_0000")
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url().as_str(), "https://api.clearline.me/");
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -90,6 +102,15 @@ impl Client {
     }
 
     /// The checked configuration.
+    ///
+    /// ```
+    /// let client = clearline::Client::builder()
+    ///     .api_key("test_key_not_real_0000")
+    ///     .max_retries(0)
+    ///     .build()?;
+    /// assert_eq!(client.config().retry_policy().max_retries, 0);
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -100,6 +121,19 @@ impl Client {
     ///
     /// Any [`ErrorKind`] but `Configuration` and `CallbackParse`; see [`Error::maybe_sent`]
     /// before retrying one yourself.
+    ///
+    /// ```
+    /// use clearline::{Client, ErrorKind, SendRequest};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let client = Client::builder().api_key("test_key_not_real_0000").build()?;
+    /// // Validation fails before any I/O, so this example sends nothing.
+    /// let err = client.send(&SendRequest::new("2025551234", "Hi")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert!(!err.maybe_sent());
+    /// # Ok::<(), clearline::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn send(&self, request: &SendRequest) -> Result<SendReceipt> {
         self.send_with(request, &SendOptions::default()).await
     }
@@ -114,6 +148,19 @@ impl Client {
     /// # Errors
     ///
     /// As for [`Client::send`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use clearline::{Client, SendOptions, SendRequest};
+    ///
+    /// # async fn run(client: Client) -> clearline::Result<()> {
+    /// let options = SendOptions::new().timeout(Duration::from_secs(5)).max_retries(0);
+    /// let receipt = client
+    ///     .send_with(&SendRequest::new("+12025551234", "Your code is 0420"), &options)
+    ///     .await?;
+    /// println!("queued as {}", receipt.message_id());
+    /// # Ok(()) }
+    /// ```
     pub async fn send_with(
         &self,
         request: &SendRequest,
@@ -128,6 +175,17 @@ impl Client {
     /// # Errors
     ///
     /// As for [`Client::send`].
+    ///
+    /// ```no_run
+    /// use clearline::{Client, SendOptions, SendRequest};
+    ///
+    /// # async fn run(client: Client) -> clearline::Result<()> {
+    /// let prepared = SendRequest::new("+12025551234", "Hi")
+    ///     .prepare(client.config().max_message_chars())?;
+    /// println!("sending {} segment(s) to {}", prepared.segments(), prepared.phone());
+    /// let receipt = client.send_prepared(&prepared, &SendOptions::new()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send_prepared(
         &self,
         prepared: &PreparedSend,

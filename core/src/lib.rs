@@ -53,3 +53,8 @@ pub use redact::mask_phone;
 pub use request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
 pub use retry::RetryPolicy;
 pub use segment::Encoding;
+
+// Compiles the README's examples with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

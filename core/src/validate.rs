@@ -2,6 +2,15 @@
 //!
 //! These rules run before any I/O, so a bad request never reaches ClearLine. The sandbox uses the
 //! same functions to decide its 400 answers, which keeps the simulator and the SDK in step.
+//!
+//! ```
+//! use clearline::validate::{canonical_callback_url, canonical_phone, check_message};
+//!
+//! assert_eq!(canonical_phone("+1 (202) 555-1234")?, "+12025551234");
+//! check_message("Your code is 1234", 1600)?;
+//! assert!(canonical_callback_url("javascript:alert(1)").is_err());
+//! # Ok::<(), clearline::Error>(())
+//! ```
 
 use url::{Host, Url};
 
@@ -11,12 +20,34 @@ use crate::error::{Error, Result};
 ///
 /// 1,600 characters is ten concatenated GSM-7 segments of 160 characters, a common carrier
 /// limit. [`crate::ClientBuilder::max_message_chars`] changes it.
+///
+/// ```
+/// use clearline::validate::{check_message, DEFAULT_MAX_MESSAGE_CHARS};
+///
+/// assert!(check_message(&"a".repeat(DEFAULT_MAX_MESSAGE_CHARS), DEFAULT_MAX_MESSAGE_CHARS).is_ok());
+/// assert!(check_message(&"a".repeat(DEFAULT_MAX_MESSAGE_CHARS + 1), DEFAULT_MAX_MESSAGE_CHARS).is_err());
+/// ```
 pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 1_600;
 
 /// Maximum length of a callback URL, in bytes.
+///
+/// ```
+/// use clearline::validate::{canonical_callback_url, MAX_CALLBACK_URL_LEN};
+///
+/// let long = format!("https://app.example.com/{}", "a".repeat(MAX_CALLBACK_URL_LEN));
+/// assert!(canonical_callback_url(&long).is_err());
+/// ```
 pub const MAX_CALLBACK_URL_LEN: usize = 2_048;
 
 /// Minimum and maximum number of digits after the `+` of an E.164 number.
+///
+/// ```
+/// use clearline::validate::{canonical_phone, PHONE_DIGITS};
+///
+/// assert_eq!(PHONE_DIGITS, 2..=15);
+/// assert!(canonical_phone("+123456789012345").is_ok());
+/// assert!(canonical_phone("+1234567890123456").is_err());
+/// ```
 pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 2..=15;
 
 /// Longest part of a rejected value quoted back in an error message, in characters.
