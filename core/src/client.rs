@@ -258,9 +258,18 @@ impl Client {
             // A retry must start before the deadline, so the wait has to end before it. The
             // check runs again after the wait, which may have taken longer than asked (a
             // batch's shared pause), and then the error of the last attempt made is returned.
+            //
+            // After a connect failure the retry opens a new connection, so it also needs time
+            // for a whole connect phase. Otherwise the total timeout could fire while
+            // connecting, which reqwest reports like a response timeout (maybe_sent).
+            let room = if err.is_rate_limited() {
+                Duration::ZERO
+            } else {
+                config.connect_timeout()
+            };
             let delay = policy
                 .retry_delay(&err, attempt)
-                .filter(|delay| Instant::now() + *delay < deadline);
+                .filter(|delay| Instant::now() + *delay + room < deadline);
             let Some(delay) = delay else {
                 return Err(gave_up(err, attempt));
             };
@@ -344,8 +353,8 @@ impl Client {
             Err((_, err)) => return Err(self.transport_error(err, total_timeout)),
         };
 
-        // A proxy or a debugging server may echo the request headers in its body; the key must
-        // not reach an error message through the quoted body.
+        // A proxy or a debugging server may echo the request headers in its body. The key is
+        // replaced before the body is quoted in an error message.
         let key = inner.config.api_key.expose();
         let body = replace_bytes(&body, key.as_bytes(), REDACTED_KEY.as_bytes());
         interpret(&ResponseParts {
@@ -392,8 +401,8 @@ impl Client {
             .with_source(err);
         }
         if has_io_error_kind(&err, std::io::ErrorKind::InvalidData) {
-            // A body whose Content-Encoding (gzip) does not decode: the exchange completed, but
-            // the answer is unreadable.
+            // The body's Content-Encoding (gzip) does not decode. The exchange completed, so the
+            // response is unreadable rather than the connection broken.
             return Error::new(
                 ErrorKind::UnexpectedResponse,
                 format!(
@@ -427,8 +436,10 @@ fn gave_up(err: Error, attempts: u32) -> Error {
 
 /// Builds the error for a send whose total time ran out after the request may have been sent.
 ///
-/// NOTE: when the total timeout is shorter than the connect timeout and fires while the
-/// connection is still opening, reqwest does not say so, and this error claims `maybe_sent`.
+/// NOTE: when the total timeout fires while the connection is still opening, reqwest does not
+/// say so, and this error claims `maybe_sent`. Retries after connect failures leave room for a
+/// whole connect phase, so this happens only when a send's timeout is shorter than the connect
+/// timeout, or when a retry after a 429 has to open a new connection.
 fn response_timeout(total_timeout: Duration) -> Error {
     Error::new(
         ErrorKind::Timeout,
@@ -442,7 +453,7 @@ fn response_timeout(total_timeout: Duration) -> Error {
     .with_maybe_sent(true)
 }
 
-/// What replaces the API key wherever a response echoes it.
+/// Placeholder for the API key wherever a response echoes it.
 const REDACTED_KEY: &str = "[API key]";
 
 /// Returns `haystack` with every occurrence of `needle` replaced, borrowing it when there is

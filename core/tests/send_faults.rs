@@ -399,6 +399,27 @@ async fn connect_timeout_is_retried_without_post() {
 }
 
 #[tokio::test]
+async fn connect_retry_needs_room_for_connect() {
+    let Some(backlog) = FullBacklog::start() else {
+        eprintln!("skipped: could not fill a listener's accept queue on this machine");
+        return;
+    };
+    // Two 200 ms connect timeouts fit in 500 ms, a third would be cut by the total timeout.
+    let client = builder(&format!("http://{}", backlog.addr))
+        .connect_timeout(Duration::from_millis(200))
+        .timeout(Duration::from_millis(500))
+        .retry_policy(fast_retries(5))
+        .build()
+        .expect("client");
+    let err = send_err(&client).await;
+
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert_eq!(err.timeout_phase(), Some(TimeoutPhase::Connect), "{err}");
+    assert!(!err.maybe_sent(), "{err}");
+    assert_eq!(err.attempts(), 2);
+}
+
+#[tokio::test]
 async fn tls_handshake_failure_is_retried_without_post() {
     let not_tls =
         RawListener::start(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
