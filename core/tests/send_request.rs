@@ -143,3 +143,20 @@ async fn client_is_shared_across_tasks() {
 
     assert_eq!(server.posts(), 8);
 }
+
+#[tokio::test]
+async fn idle_connection_closed_by_server_is_replaced() {
+    let server = TestServer::always(Reply::RespondThenClose(Response::accepted("msg_fresh"))).await;
+    let client = client(&server.url());
+    for _ in 0..3 {
+        let receipt = client
+            .send(&SendRequest::new("+12025551234", "Hi"))
+            .await
+            .expect("a closed idle connection is not reused");
+        assert_eq!(receipt.attempts(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    assert_eq!(server.posts(), 3);
+    assert_eq!(server.connections(), 3);
+}

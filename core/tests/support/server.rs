@@ -157,6 +157,9 @@ pub enum Reply {
     WriteThenStall(Vec<u8>),
     /// Never answers, and holds the connection open until the server is dropped.
     Stall,
+    /// Sends the response, then closes the connection without a `Connection: close` header,
+    /// as a server does when a keep-alive connection idles out.
+    RespondThenClose(Response),
 }
 
 impl Reply {
@@ -296,6 +299,11 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<State>, handler: Arc
                     break stream.write_all(&response.to_bytes()).await.is_ok();
                 }
                 Reply::Close => break false,
+                Reply::RespondThenClose(response) => {
+                    let _ = stream.write_all(&response.to_bytes()).await;
+                    let _ = stream.flush().await;
+                    break false;
+                }
                 Reply::WriteThenReset(bytes) => {
                     let _ = stream.write_all(&bytes).await;
                     let _ = stream.flush().await;
