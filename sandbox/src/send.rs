@@ -2,12 +2,13 @@
 //!
 //! A request is checked in this order, and the first failure decides the response:
 //!
-//! 1. method `POST` (405), then any injected fault;
+//! 1. method `POST` (405);
 //! 2. a body of at most [`MAX_SEND_BODY_BYTES`] (413);
-//! 3. exactly one `ApiKey` header with the sandbox's key (401);
-//! 4. `Content-Type: application/json` (415);
-//! 5. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
-//! 6. the core's validation, [`clearline::SendRequest::prepare`] (400 naming the field).
+//! 3. then any injected fault replaces the steps below;
+//! 4. exactly one `ApiKey` header with the sandbox's key (401);
+//! 5. `Content-Type: application/json` (415);
+//! 6. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
+//! 7. the core's validation, [`clearline::SendRequest::prepare`] (400 naming the field).
 //!
 //! An accepted message gets `{"succeed": true, "messageId": "..."}` and, when it has a
 //! callback URL, gets a delivery-report task.
@@ -18,7 +19,6 @@ use std::time::SystemTime;
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -55,12 +55,17 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
     let received_at = SystemTime::now();
     let (parts, body) = request.into_parts();
 
-    let (body, handling) = match read_body(&parts.headers, body).await {
-        Ok(body) => {
-            let handling = handle(&shared, &parts, &body).await;
-            (body, handling)
+    let (body, handling) = if parts.method != Method::POST {
+        let response = method_not_allowed_response(parts.method.as_str(), SEND_PATH, "POST");
+        (Bytes::new(), Handling::Respond(response))
+    } else {
+        match read_body(&parts.headers, body).await {
+            Ok(body) => {
+                let handling = handle(&shared, &parts.headers, &body).await;
+                (body, handling)
+            }
+            Err(response) => (Bytes::new(), Handling::Respond(response)),
         }
-        Err(response) => (Bytes::new(), Handling::Respond(response)),
     };
 
     let status = match &handling {
@@ -122,15 +127,8 @@ async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes,
         .map_err(|_| too_large("could not be read in full or is too large"))
 }
 
-async fn handle(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Handling {
-    if parts.method != Method::POST {
-        return Handling::Respond(method_not_allowed_response(
-            parts.method.as_str(),
-            SEND_PATH,
-            "POST",
-        ));
-    }
-
+/// Applies an injected fault, or checks and accepts the send.
+async fn handle(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Handling {
     if let Some(fault) = shared.faults.take() {
         tracing::info!(target: "clearline_sandbox", kind = fault.kind(), "injected fault applied to a send");
         if let Some(handling) = apply_fault(fault).await {
@@ -138,7 +136,7 @@ async fn handle(shared: &Arc<Shared>, parts: &Parts, body: &Bytes) -> Handling {
         }
     }
 
-    Handling::Respond(match accept(shared, &parts.headers, body) {
+    Handling::Respond(match accept(shared, headers, body) {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     })
