@@ -15,7 +15,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
 };
 
-use crate::convert::{is_mapping, mapping_get, Arg};
+use crate::convert::{is_mapping, mapping_get, py_repr, Arg};
 use crate::error::ErrorExt;
 
 /// Parse a delivery report from a callback body.
@@ -164,7 +164,7 @@ impl DeliveryReport {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let text = |value: Option<&str>| -> PyResult<String> {
             match value {
-                Some(value) => Ok(PyString::new(py, value).repr()?.to_string()),
+                Some(value) => py_repr(py, value),
                 None => Ok("None".to_owned()),
             }
         };

@@ -13,7 +13,7 @@ use pyo3::types::{PyTuple, PyType};
 
 use crate::asyncio::{future_into_py, running_loop};
 use crate::bulk::{self, BulkCall};
-use crate::convert::{self, Arg};
+use crate::convert::{self, py_repr, Arg};
 use crate::error::{client_closed, ErrorExt};
 use crate::{logging, runtime, VERSION};
 
@@ -40,6 +40,7 @@ impl Shared {
         timeout: Option<&Bound<'_, PyAny>>,
         connect_timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
+        max_message_chars: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Shared> {
         let arg = |name| Arg::new(class, name);
         let mut builder =
@@ -62,6 +63,10 @@ impl Shared {
         }
         if let Some(max_retries) = max_retries.filter(|value| !value.is_none()) {
             builder = builder.max_retries(convert::count(max_retries, arg("max_retries"), 0)?);
+        }
+        if let Some(max_chars) = max_message_chars.filter(|value| !value.is_none()) {
+            let max_chars = convert::count(max_chars, arg("max_message_chars"), 1)?;
+            builder = builder.max_message_chars(max_chars as usize);
         }
 
         let client = builder.clone().build().or_raise()?;
@@ -180,10 +185,12 @@ pub(crate) struct Client {
 
 #[pymethods]
 impl Client {
+    // One parameter per Python keyword argument.
+    #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(signature = (
         api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
-        max_retries=None
+        max_retries=None, max_message_chars=None
     ))]
     fn new(
         py: Python<'_>,
@@ -193,6 +200,7 @@ impl Client {
         timeout: Option<&Bound<'_, PyAny>>,
         connect_timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
+        max_message_chars: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         logging::refresh_log_level(py);
         let shared = Shared::new(
@@ -203,6 +211,7 @@ impl Client {
             timeout,
             connect_timeout,
             max_retries,
+            max_message_chars,
         )?;
         Ok(Client { shared })
     }
@@ -282,10 +291,12 @@ pub(crate) struct AsyncClient {
 
 #[pymethods]
 impl AsyncClient {
+    // One parameter per Python keyword argument.
+    #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(signature = (
         api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
-        max_retries=None
+        max_retries=None, max_message_chars=None
     ))]
     fn new(
         py: Python<'_>,
@@ -295,6 +306,7 @@ impl AsyncClient {
         timeout: Option<&Bound<'_, PyAny>>,
         connect_timeout: Option<&Bound<'_, PyAny>>,
         max_retries: Option<&Bound<'_, PyAny>>,
+        max_message_chars: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         logging::refresh_log_level(py);
         let shared = Shared::new(
@@ -305,6 +317,7 @@ impl AsyncClient {
             timeout,
             connect_timeout,
             max_retries,
+            max_message_chars,
         )?;
         Ok(AsyncClient { shared })
     }
@@ -425,6 +438,8 @@ impl From<clearline::SendReceipt> for SendReceipt {
 #[pymethods]
 impl SendReceipt {
     /// Builds a receipt by hand, for tests and mocks.
+    // One parameter per Python keyword argument.
+    #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(signature = (message_id, phone, segments=1, encoding="GSM-7".to_owned(), attempts=1))]
     fn new(
@@ -443,16 +458,16 @@ impl SendReceipt {
         }
     }
 
-    fn __repr__(&self) -> String {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         // The phone is masked as in the core's logs: reprs end up in logs too.
-        format!(
-            "SendReceipt(message_id={:?}, phone={:?}, segments={}, encoding={:?}, attempts={})",
-            self.message_id,
-            mask_phone(&self.phone),
+        Ok(format!(
+            "SendReceipt(message_id={}, phone={}, segments={}, encoding={}, attempts={})",
+            py_repr(py, &self.message_id)?,
+            py_repr(py, &mask_phone(&self.phone))?,
             self.segments,
-            self.encoding,
+            py_repr(py, &self.encoding)?,
             self.attempts
-        )
+        ))
     }
 
     fn __reduce__<'py>(

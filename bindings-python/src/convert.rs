@@ -186,3 +186,8 @@ pub(crate) fn mapping_get<'py>(
         Ok(None)
     }
 }
+
+/// Returns Python's `repr()` of a string, for `__repr__` methods.
+pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
+    Ok(PyString::new(py, text).repr()?.to_string())
+}

@@ -142,6 +142,7 @@ class Client:
         max_retries: How many times a send is retried when it provably did not reach ClearLine
             (connect failures) or was rate-limited. A send that may have reached ClearLine is
             never retried, so no SMS goes out twice.
+        max_message_chars: The longest accepted message, in Unicode characters.
 
     Raises:
         ConfigurationError: No API key, an invalid key, environment or base URL, or a timeout
@@ -162,6 +163,7 @@ class Client:
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
+        max_message_chars: int = 1600,
     ) -> None: ...
     @property
     def base_url(self) -> str | None:
@@ -262,6 +264,7 @@ class AsyncClient:
         timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
+        max_message_chars: int = 1600,
     ) -> None: ...
     @property
     def base_url(self) -> str | None:

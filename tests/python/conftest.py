@@ -1,0 +1,145 @@
+"""Shared fixtures: a scripted ClearLine server on loopback and a fake API key."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
+
+import pytest
+
+API_KEY = "test_key_not_real_0000"
+"""An obviously fake key; tests assert it never appears in any output."""
+
+
+@dataclass
+class Reply:
+    """One scripted answer of :class:`FakeClearLine`."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to wait before answering."""
+    close: bool = False
+    """Close the connection without answering."""
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> object:
+        return json.loads(self.body)
+
+
+class FakeClearLine:
+    """A ClearLine stand-in on 127.0.0.1 that answers from a script.
+
+    Without a scripted reply it accepts the message with ``messageId`` ``msg_<n>``.
+    """
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.requests: list[ReceivedRequest] = []
+        self.disconnects = 0
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with ``replies``, in order."""
+        with self._lock:
+            self.replies.extend(replies)
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} requests, got {len(self.requests)}")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_reply(self) -> Reply:
+        with self._lock:
+            if self.replies:
+                return self.replies.pop(0)
+            number = len(self.requests)
+        body = json.dumps({"succeed": True, "messageId": f"msg_{number}"}).encode()
+        return Reply(200, body, {"Content-Type": "application/json"})
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                with fake._lock:
+                    fake.requests.append(
+                        ReceivedRequest(self.path, dict(self.headers.items()), body)
+                    )
+                reply = fake._next_reply()
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.close:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    # A 204 or 304 carries no body, so no framing either.
+                    if reply.status not in (204, 304):
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    with fake._lock:
+                        fake.disconnects += 1
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[FakeClearLine]:
+    fake = FakeClearLine()
+    yield fake
+    fake.close()
+
+
+def unused_port() -> int:
+    """Return a loopback port with nothing listening, for connection-refused tests."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def json_reply(payload: object, status: int = 200, headers: Optional[dict[str, str]] = None) -> Reply:
+    return Reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
