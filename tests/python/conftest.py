@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
@@ -22,7 +24,8 @@ class Reply:
     """One scripted answer of :class:`FakeClearLine`."""
 
     status: int = 200
-    body: bytes = b""
+    body: Optional[bytes] = None
+    """None means the accepted-message body with the next ``msg_<n>`` id."""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     """Seconds to wait before answering."""
@@ -33,7 +36,8 @@ class Reply:
 @dataclass
 class ReceivedRequest:
     path: str
-    headers: dict[str, str]
+    headers: Message
+    """The request headers; lookups ignore case."""
     body: bytes
 
     def json(self) -> object:
@@ -50,6 +54,8 @@ class FakeClearLine:
         self.replies: list[Reply] = []
         self.requests: list[ReceivedRequest] = []
         self.disconnects = 0
+        self.aborted_at: list[float] = []
+        """``time.monotonic()`` of each client that closed its connection during a delay."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -79,13 +85,14 @@ class FakeClearLine:
         self._server.shutdown()
         self._server.server_close()
 
-    def _next_reply(self) -> Reply:
+    def _next_reply(self) -> tuple[Reply, bytes]:
         with self._lock:
-            if self.replies:
-                return self.replies.pop(0)
+            reply = self.replies.pop(0) if self.replies else Reply()
             number = len(self.requests)
-        body = json.dumps({"succeed": True, "messageId": f"msg_{number}"}).encode()
-        return Reply(200, body, {"Content-Type": "application/json"})
+        if reply.body is not None:
+            return reply, reply.body
+        reply.headers.setdefault("Content-Type", "application/json")
+        return reply, json.dumps({"succeed": True, "messageId": f"msg_{number}"}).encode()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -98,11 +105,14 @@ class FakeClearLine:
                 body = self.rfile.read(length)
                 with fake._lock:
                     fake.requests.append(
-                        ReceivedRequest(self.path, dict(self.headers.items()), body)
+                        ReceivedRequest(self.path, self.headers, body)
                     )
-                reply = fake._next_reply()
-                if reply.delay:
-                    time.sleep(reply.delay)
+                reply, reply_body = fake._next_reply()
+                if reply.delay and self._client_closed_within(reply.delay):
+                    with fake._lock:
+                        fake.aborted_at.append(time.monotonic())
+                    self.close_connection = True
+                    return
                 if reply.close:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -113,12 +123,25 @@ class FakeClearLine:
                         self.send_header(name, value)
                     # A 204 or 304 carries no body, so no framing either.
                     if reply.status not in (204, 304):
-                        self.send_header("Content-Length", str(len(reply.body)))
+                        self.send_header("Content-Length", str(len(reply_body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    self.wfile.write(reply_body)
                 except (BrokenPipeError, ConnectionResetError):
                     with fake._lock:
                         fake.disconnects += 1
+
+            def _client_closed_within(self, seconds: float) -> bool:
+                """Wait up to ``seconds``; return True as soon as the client closes."""
+                deadline = time.monotonic() + seconds
+                while (remaining := deadline - time.monotonic()) > 0:
+                    readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.01))
+                    if readable:
+                        try:
+                            if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                                return True
+                        except OSError:
+                            return True
+                return False
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
