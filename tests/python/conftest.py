@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional
 
 import pytest
 
@@ -24,7 +23,7 @@ class Reply:
     """One scripted answer of :class:`FakeClearLine`."""
 
     status: int = 200
-    body: Optional[bytes] = None
+    body: bytes | None = None
     """None means the accepted-message body with the next ``msg_<n>`` id."""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
@@ -81,6 +80,14 @@ class FakeClearLine:
                 raise AssertionError(f"expected {count} requests, got {len(self.requests)}")
             time.sleep(0.01)
 
+    def wait_for_aborts(self, count: int, timeout: float = 2.0) -> None:
+        """Wait until ``count`` clients closed their connection while a reply was delayed."""
+        deadline = time.monotonic() + timeout
+        while len(self.aborted_at) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} aborted requests, got {self.aborted_at}")
+            time.sleep(0.01)
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -104,9 +111,7 @@ class FakeClearLine:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with fake._lock:
-                    fake.requests.append(
-                        ReceivedRequest(self.path, self.headers, body)
-                    )
+                    fake.requests.append(ReceivedRequest(self.path, self.headers, body))
                 reply, reply_body = fake._next_reply()
                 if reply.delay and self._client_closed_within(reply.delay):
                     with fake._lock:
@@ -164,5 +169,9 @@ def unused_port() -> int:
     return port
 
 
-def json_reply(payload: object, status: int = 200, headers: Optional[dict[str, str]] = None) -> Reply:
-    return Reply(status, json.dumps(payload).encode(), {"Content-Type": "application/json", **(headers or {})})
+def json_reply(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(
+        status,
+        json.dumps(payload).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
 import clearline
+import pytest
 from conftest import API_KEY, FakeClearLine, Reply, unused_port
 
 

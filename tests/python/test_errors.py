@@ -6,9 +6,8 @@ import builtins
 import pickle
 from collections.abc import Callable
 
-import pytest
-
 import clearline
+import pytest
 from conftest import API_KEY, FakeClearLine, Reply, json_reply, unused_port
 
 # The stable codes, the same as the Node package's (tests/vectors/README.md).

@@ -13,7 +13,7 @@ their names and signatures must match what it passes.
 from __future__ import annotations
 
 import builtins
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 __all__ = [
     "AuthenticationError",
@@ -49,9 +49,9 @@ class ClearLineError(Exception):
         self,
         message: str,
         *,
-        status_code: Optional[int] = None,
+        status_code: int | None = None,
         maybe_sent: bool = False,
-        body_snippet: Optional[str] = None,
+        body_snippet: str | None = None,
         attempts: int = 0,
     ) -> None:
         super().__init__(message)
@@ -91,10 +91,10 @@ class ValidationError(ClearLineError, ValueError):
         self,
         message: str,
         *,
-        field: Optional[str] = None,
-        status_code: Optional[int] = None,
+        field: str | None = None,
+        status_code: int | None = None,
         maybe_sent: bool = False,
-        body_snippet: Optional[str] = None,
+        body_snippet: str | None = None,
         attempts: int = 0,
     ) -> None:
         super().__init__(
@@ -132,10 +132,10 @@ class RateLimitError(ClearLineError):
         self,
         message: str,
         *,
-        retry_after: Optional[float] = None,
-        status_code: Optional[int] = None,
+        retry_after: float | None = None,
+        status_code: int | None = None,
         maybe_sent: bool = False,
-        body_snippet: Optional[str] = None,
+        body_snippet: str | None = None,
         attempts: int = 0,
     ) -> None:
         super().__init__(
@@ -175,10 +175,10 @@ class TimeoutError(ClearLineError, builtins.TimeoutError):
         self,
         message: str,
         *,
-        timeout_phase: Optional[str] = None,
-        status_code: Optional[int] = None,
+        timeout_phase: str | None = None,
+        status_code: int | None = None,
         maybe_sent: bool = False,
-        body_snippet: Optional[str] = None,
+        body_snippet: str | None = None,
         attempts: int = 0,
     ) -> None:
         super().__init__(
@@ -211,10 +211,10 @@ class CallbackParseError(ClearLineError, ValueError):
         self,
         message: str,
         *,
-        field: Optional[str] = None,
-        status_code: Optional[int] = None,
+        field: str | None = None,
+        status_code: int | None = None,
         maybe_sent: bool = False,
-        body_snippet: Optional[str] = None,
+        body_snippet: str | None = None,
         attempts: int = 0,
     ) -> None:
         super().__init__(
