@@ -1,6 +1,6 @@
 //! `parse_callback` and the `DeliveryReport` it returns.
 //!
-//! The core parses the body and applies every rule; this module only accepts the forms web
+//! The core parses the body and applies every rule. This module only accepts the forms web
 //! frameworks hand a body over in (`bytes`, `bytearray`, `memoryview`, `str`, or a `dict` they
 //! already decoded) and exposes the report's fields. The report keeps the core value and builds
 //! Python objects on attribute access, so parsing allocates only the report itself.

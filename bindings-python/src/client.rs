@@ -17,7 +17,7 @@ use crate::convert::{self, py_repr, Arg};
 use crate::error::{client_closed, ErrorExt};
 use crate::{logging, runtime, VERSION};
 
-/// What both client classes hold: the configuration and the core client built from it.
+/// The state both client classes share: the configuration and the core client built from it.
 struct Shared {
     /// The Python class name, for messages.
     class: &'static str,
@@ -395,7 +395,7 @@ impl AsyncClient {
     }
 }
 
-/// Returns an asyncio future that already holds `value`, for `__aenter__` and `__aexit__`.
+/// Returns an asyncio future that is already done with `value`, for `__aenter__` and `__aexit__`.
 fn done_future<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let future = running_loop(py)?.call_method0("create_future")?;
     future.call_method1("set_result", (value,))?;

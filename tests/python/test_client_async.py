@@ -134,7 +134,7 @@ SHUTDOWN_SCRIPT = textwrap.dedent(
         # Tasks still pending when main returns are cancelled by asyncio.run.
         for _ in range(10):
             asyncio.ensure_future(client.send("+12025551234", "Hi"))
-        # Futures nobody awaits complete after the loop has closed.
+        # Futures that are never awaited complete after the loop has closed.
         unawaited = [client.send("+12025551234", "Hi") for _ in range(10)]
         await asyncio.sleep(0.05)
 

@@ -14,8 +14,8 @@ from conftest import API_KEY, FakeClearLine
 
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="fork is tested on Linux"),
-    # Python 3.12+ warns that forking a process with threads may deadlock; the runtime's worker
-    # threads are such threads, and not hanging in the child is what these tests check.
+    # Python 3.12+ warns that forking a process with threads may deadlock. The runtime's worker
+    # threads are such threads, and these tests check that the child does not hang.
     pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
 ]
 
@@ -62,7 +62,7 @@ def parse_in_child(connection: Connection) -> None:
     connection.send(report.message_id)
 
 
-def test_fork_sync_client_used_in_parent_works_in_child(server: FakeClearLine) -> None:
+def test_fork_used_sync_client_works(server: FakeClearLine) -> None:
     client = clearline.Client(API_KEY, base_url=server.base_url)
     client.send("+12025551234", "from the parent")
 
@@ -73,13 +73,13 @@ def test_fork_sync_client_used_in_parent_works_in_child(server: FakeClearLine) -
     assert client.send("+12025551234", "parent again").message_id == "msg_3"
 
 
-def test_fork_client_created_before_fork_works_in_child(server: FakeClearLine) -> None:
+def test_fork_unused_client_works(server: FakeClearLine) -> None:
     client = clearline.Client(API_KEY, base_url=server.base_url)
 
     assert run_in_child(send_sync, client) == "msg_1"
 
 
-def test_fork_async_client_used_in_parent_works_in_child(server: FakeClearLine) -> None:
+def test_fork_used_async_client_works(server: FakeClearLine) -> None:
     client = clearline.AsyncClient(API_KEY, base_url=server.base_url)
 
     async def send_in_parent() -> None:
@@ -90,7 +90,7 @@ def test_fork_async_client_used_in_parent_works_in_child(server: FakeClearLine) 
     assert run_in_child(send_async, client) == "msg_2"
 
 
-def test_fork_module_works_in_child() -> None:
+def test_fork_module_functions_work() -> None:
     clearline.parse_callback(b'{"messageId":"m0","deliveryStatus":"Delivered"}')
 
     assert run_in_child(parse_in_child) == "m1"

@@ -80,3 +80,32 @@ def test_logging_level_change_takes_effect(
     client.send("+12025551234", "Hi")
 
     assert any("sms accepted" in record.getMessage() for record in caplog.records)
+
+
+def test_logging_handler_sending_gets_clear_error(server: FakeClearLine) -> None:
+    client = clearline.Client(API_KEY, base_url=server.base_url)
+    errors: list[BaseException] = []
+
+    class AlertHandler(logging.Handler):
+        """Sends an SMS per record: a blocking call on the client's own runtime thread."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                client.send("+12025551234", record.getMessage())
+            except Exception as err:  # noqa: BLE001
+                errors.append(err)
+
+    logger = logging.getLogger("clearline")
+    handler = AlertHandler()
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        # A new client re-reads the logger's level.
+        clearline.Client(API_KEY, base_url=server.base_url).send("+12025551234", "Hi")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(logging.NOTSET)
+
+    assert errors
+    assert all(isinstance(err, RuntimeError) for err in errors)
+    assert "ClearLine runtime thread" in str(errors[0])

@@ -5,7 +5,7 @@ would catch anyway: :class:`ValidationError`, :class:`CallbackParseError` and
 :class:`ConfigurationError` are ``ValueError``s, :class:`TimeoutError` is a
 ``builtins.TimeoutError`` and :class:`ConnectionError` a ``builtins.ConnectionError``.
 
-The Rust core decides the kind, the message and the details of each error; the native module
+The Rust core decides the kind, the message and the details of each error. The native module
 (``bindings-python/src/error.rs``) raises these classes with the keyword arguments below, so
 their names and signatures must match what it passes.
 """
