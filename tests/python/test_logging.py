@@ -92,7 +92,7 @@ def test_logging_handler_sending_gets_clear_error(server: FakeClearLine) -> None
         def emit(self, record: logging.LogRecord) -> None:
             try:
                 client.send("+12025551234", record.getMessage())
-            except Exception as err:  # noqa: BLE001
+            except Exception as err:
                 errors.append(err)
 
     logger = logging.getLogger("clearline")
