@@ -24,7 +24,8 @@ def main(argv: list[str]) -> int:
         with clearline.Client(base_url=os.environ.get("CLEARLINE_BASE_URL")) as client:
             receipt = client.send(phone, text)
     except clearline.ValidationError as err:
-        print(f"invalid {err.field}: {err}", file=sys.stderr)
+        # The message names the field (err.field) and the fix; nothing was sent.
+        print(err, file=sys.stderr)
         return 2
     except clearline.ClearLineError as err:
         hint = " (it may have been sent; check before retrying)" if err.maybe_sent else ""
