@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import clearline
 import pytest
@@ -194,3 +197,37 @@ def test_receipt_repr_masks_phone() -> None:
         "SendReceipt(message_id='msg_1', phone='+12*******34', segments=1, "
         "encoding='GSM-7', attempts=1)"
     )
+
+
+INTERRUPT_SCRIPT = """
+import os, signal, sys, threading, time
+sys.path.insert(0, {tests_dir!r})
+import clearline
+from conftest import FakeClearLine, Reply
+
+server = FakeClearLine()
+server.script(Reply(delay=10.0))
+client = clearline.Client("test_key_not_real_0000", base_url=server.base_url)
+threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+started = time.monotonic()
+try:
+    client.send("+12025551234", "Hi")
+except KeyboardInterrupt:
+    print(time.monotonic() - started)
+server.wait_for_aborts(1)
+print("request aborted")
+"""
+
+
+def test_send_interrupted_by_ctrl_c() -> None:
+    script = INTERRUPT_SCRIPT.format(tests_dir=str(Path(__file__).parent))
+
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    interrupted_after, aborted = finished.stdout.splitlines()
+    # SIGINT arrives after 0.3 s; the send checks for signals every 0.1 s.
+    assert 0.3 <= float(interrupted_after) < 1.5
+    assert aborted == "request aborted"

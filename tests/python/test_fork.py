@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import sys
+import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
@@ -94,3 +95,23 @@ def test_fork_module_functions_work() -> None:
     clearline.parse_callback(b'{"messageId":"m0","deliveryStatus":"Delivered"}')
 
     assert run_in_child(parse_in_child) == "m1"
+
+
+def test_fork_during_sends_in_another_thread(server: FakeClearLine) -> None:
+    client = clearline.Client(API_KEY, base_url=server.base_url)
+    stop = threading.Event()
+
+    def send_until_stopped() -> None:
+        while not stop.is_set():
+            client.send("+12025551234", "from a parent thread")
+
+    sender = threading.Thread(target=send_until_stopped)
+    sender.start()
+    try:
+        server.wait_for_requests(5)
+        results = [run_in_child(send_sync, client) for _ in range(3)]
+    finally:
+        stop.set()
+        sender.join()
+
+    assert all(result.startswith("msg_") for result in results), results
