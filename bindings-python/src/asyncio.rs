@@ -20,16 +20,18 @@ use pyo3::types::{PyCFunction, PyTuple};
 use pyo3::{intern, IntoPyObjectExt};
 use tokio::task::AbortHandle;
 
-use crate::error::exception_instance;
+use crate::error::ToException;
 use crate::runtime;
 
 /// Runs `future` on the shared runtime and returns an `asyncio.Future` for its result.
 ///
-/// `Ok` values are converted with `IntoPyObject`; `Err` values become `clearline` exceptions.
-pub(crate) fn future_into_py<F, T>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
+/// `Ok` values are converted with `IntoPyObject`; `Err` values become exceptions through
+/// [`ToException`] (the `clearline` classes for core errors).
+pub(crate) fn future_into_py<F, T, E>(py: Python<'_>, future: F) -> PyResult<Bound<'_, PyAny>>
 where
-    F: Future<Output = Result<T, clearline::Error>> + Send + 'static,
+    F: Future<Output = Result<T, E>> + Send + 'static,
     T: for<'py> IntoPyObject<'py> + Send + 'static,
+    E: ToException,
 {
     let event_loop = running_loop(py)?;
     let py_future = event_loop.call_method0(intern!(py, "create_future"))?;
@@ -91,9 +93,10 @@ fn is_closed(event_loop: &Bound<'_, PyAny>) -> bool {
 }
 
 /// Hands a finished result to the loop that awaits it.
-fn complete<T>(event_loop: Py<PyAny>, future: Py<PyAny>, result: Result<T, clearline::Error>)
+fn complete<T, E>(event_loop: Py<PyAny>, future: Py<PyAny>, result: Result<T, E>)
 where
     T: for<'py> IntoPyObject<'py>,
+    E: ToException,
 {
     // `try_attach` returns `None` while the interpreter shuts down; the result is dropped then.
     let _ = Python::try_attach(|py| {
@@ -104,7 +107,7 @@ where
 
         let outcome = match result {
             Ok(value) => value.into_bound_py_any(py).map(|value| (true, value)),
-            Err(err) => exception_instance(py, &err).map(|exception| (false, exception)),
+            Err(err) => err.to_exception(py).map(|exception| (false, exception)),
         };
         let (succeeded, value) = match outcome {
             Ok(pair) => pair,

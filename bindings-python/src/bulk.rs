@@ -279,7 +279,7 @@ pub(crate) fn run_async<'py>(
         let batch = client.send_many(requests, &options);
         let Some(reporter) = reporter else {
             let results = batch.await;
-            return Ok(BulkResults { rejected, results });
+            return Ok::<_, clearline::Error>(BulkResults { rejected, results });
         };
 
         // One report at a time, so they reach the loop in order; a change that arrives while

@@ -87,6 +87,12 @@ pub(crate) struct DeliveryReport {
     report: clearline::DeliveryReport,
 }
 
+impl From<clearline::DeliveryReport> for DeliveryReport {
+    fn from(report: clearline::DeliveryReport) -> Self {
+        DeliveryReport { report }
+    }
+}
+
 #[pymethods]
 impl DeliveryReport {
     /// Builds a report by hand, for tests and mocks.

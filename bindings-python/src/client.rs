@@ -338,7 +338,7 @@ impl AsyncClient {
 
         future_into_py(py, async move {
             let receipt = client.send_with(&call.request, &call.options).await?;
-            Ok(SendReceipt::from(receipt))
+            Ok::<_, clearline::Error>(SendReceipt::from(receipt))
         })
     }
 

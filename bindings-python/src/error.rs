@@ -62,6 +62,18 @@ pub(crate) fn exception_instance<'py>(
     class.call((err.message(),), Some(&kwargs))
 }
 
+/// An error that becomes a Python exception instance, for results handed to asyncio.
+pub(crate) trait ToException: Send + 'static {
+    /// Builds the exception instance.
+    fn to_exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>>;
+}
+
+impl ToException for clearline::Error {
+    fn to_exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        exception_instance(py, self)
+    }
+}
+
 /// Builds a `ConfigurationError` for an invalid client or call option the binding checks itself
 /// (a negative timeout, an out-of-range `max_retries`), before the core sees it.
 pub(crate) fn configuration_error(py: Python<'_>, message: String) -> PyErr {

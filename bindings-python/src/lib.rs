@@ -13,6 +13,7 @@ mod convert;
 mod error;
 mod logging;
 mod runtime;
+mod sandbox;
 
 use pyo3::prelude::*;
 
@@ -29,5 +30,10 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::SendReceipt>()?;
     module.add_class::<callback::DeliveryReport>()?;
     module.add_function(wrap_pyfunction!(callback::parse_callback, module)?)?;
+    module.add_class::<sandbox::Sandbox>()?;
+    module.add_class::<sandbox::Fault>()?;
+    module.add_class::<sandbox::ReceivedMessage>()?;
+    module.add_class::<sandbox::CallbackAttempt>()?;
+    module.add_class::<sandbox::CallbackOutcome>()?;
     Ok(())
 }

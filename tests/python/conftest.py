@@ -175,3 +175,48 @@ def json_reply(payload: object, status: int = 200, headers: dict[str, str] | Non
         json.dumps(payload).encode(),
         {"Content-Type": "application/json", **(headers or {})},
     )
+
+
+class CallbackReceiver:
+    """A delivery-report receiver on 127.0.0.1 that records each body and answers ``status``."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.bodies: list[bytes] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                receiver.bodies.append(self.rfile.read(length))
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/webhooks/sms"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    callback_receiver = CallbackReceiver()
+    yield callback_receiver
+    callback_receiver.close()

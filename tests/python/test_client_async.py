@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import clearline
 import pytest
+from clearline.testing import Sandbox
 from conftest import API_KEY, FakeClearLine, Reply
 
 uvloop = pytest.importorskip("uvloop")
@@ -26,18 +27,17 @@ def run_on(loop_kind: str, main: Callable[[], Coroutine[Any, Any, None]]) -> Non
 
 
 @pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
-def test_async_send_returns_receipt(server: FakeClearLine, loop_kind: str) -> None:
+def test_async_send_returns_receipt(clearline_sandbox: Sandbox, loop_kind: str) -> None:
     async def main() -> None:
-        async with clearline.AsyncClient(API_KEY, base_url=server.base_url) as client:
-            receipt = await client.send("+12025551234", "Hi", callback_url="https://a.example/h")
+        async with clearline_sandbox.async_client() as client:
+            receipt = await client.send("+1 202 555 1234", "Hi", callback_url="https://a.example/h")
 
-        assert receipt.message_id == "msg_1"
+        message = clearline_sandbox.messages()[0]
+        assert receipt.message_id == message.message_id
         assert receipt.phone == "+12025551234"
-        assert server.requests[0].json() == {
-            "phone": "+12025551234",
-            "message": "Hi",
-            "callbackUrl": "https://a.example/h",
-        }
+        assert message.phone == "+12025551234"
+        assert message.message == "Hi"
+        assert message.callback_url == "https://a.example/h"
 
     run_on(loop_kind, main)
 

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import clearline
 import pytest
+from clearline.testing import Sandbox
 from conftest import API_KEY, FakeClearLine, Reply, unused_port
 
 
-def test_send_returns_receipt(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def test_send_returns_receipt(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
 
     receipt = client.send("+1 (202) 555-1234", "Your order is ready for pickup.")
 
-    assert receipt.message_id == "msg_1"
+    assert receipt.message_id == clearline_sandbox.messages()[0].message_id
     assert receipt.phone == "+12025551234"
     assert receipt.segments == 1
     assert receipt.encoding == "GSM-7"
@@ -128,8 +129,8 @@ def test_send_releases_gil(server: FakeClearLine) -> None:
     assert ticks > 50
 
 
-def test_client_shared_between_threads(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def test_client_shared_between_threads(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
     receipts: list[clearline.SendReceipt] = []
     lock = threading.Lock()
 
@@ -147,7 +148,7 @@ def test_client_shared_between_threads(server: FakeClearLine) -> None:
 
     assert len(receipts) == 160
     assert len({receipt.message_id for receipt in receipts}) == 160
-    assert len(server.requests) == 160
+    assert len(clearline_sandbox.messages()) == 160
 
 
 def test_client_context_manager_closes(server: FakeClearLine) -> None:

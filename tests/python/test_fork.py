@@ -6,12 +6,13 @@ import asyncio
 import multiprocessing
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 import clearline
 import pytest
-from conftest import API_KEY, FakeClearLine
+from clearline.testing import Sandbox
 
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="fork is tested on Linux"),
@@ -63,32 +64,37 @@ def parse_in_child(connection: Connection) -> None:
     connection.send(report.message_id)
 
 
-def test_fork_used_sync_client_works(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def sent_message_ids(sandbox: Sandbox) -> list[str]:
+    return [message.message_id for message in sandbox.messages()]
+
+
+def test_fork_used_sync_client_works(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
     client.send("+12025551234", "from the parent")
 
     result = run_in_child(send_sync, client)
 
-    assert result == "msg_2"
+    assert result == sent_message_ids(clearline_sandbox)[1]
     # The parent's client and runtime still work after the fork.
-    assert client.send("+12025551234", "parent again").message_id == "msg_3"
+    receipt = client.send("+12025551234", "parent again")
+    assert receipt.message_id == sent_message_ids(clearline_sandbox)[2]
 
 
-def test_fork_unused_client_works(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def test_fork_unused_client_works(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
 
-    assert run_in_child(send_sync, client) == "msg_1"
+    assert run_in_child(send_sync, client) == sent_message_ids(clearline_sandbox)[0]
 
 
-def test_fork_used_async_client_works(server: FakeClearLine) -> None:
-    client = clearline.AsyncClient(API_KEY, base_url=server.base_url)
+def test_fork_used_async_client_works(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.async_client()
 
     async def send_in_parent() -> None:
         await client.send("+12025551234", "from the parent")
 
     asyncio.run(send_in_parent())
 
-    assert run_in_child(send_async, client) == "msg_2"
+    assert run_in_child(send_async, client) == sent_message_ids(clearline_sandbox)[1]
 
 
 def test_fork_module_functions_work() -> None:
@@ -97,8 +103,8 @@ def test_fork_module_functions_work() -> None:
     assert run_in_child(parse_in_child) == "m1"
 
 
-def test_fork_during_sends_in_another_thread(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def test_fork_during_sends_in_another_thread(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
     stop = threading.Event()
 
     def send_until_stopped() -> None:
@@ -108,10 +114,11 @@ def test_fork_during_sends_in_another_thread(server: FakeClearLine) -> None:
     sender = threading.Thread(target=send_until_stopped)
     sender.start()
     try:
-        server.wait_for_requests(5)
+        while len(clearline_sandbox.messages()) < 5:
+            time.sleep(0.01)
         results = [run_in_child(send_sync, client) for _ in range(3)]
     finally:
         stop.set()
         sender.join()
 
-    assert all(result.startswith("msg_") for result in results), results
+    assert set(results) <= set(sent_message_ids(clearline_sandbox)), results

@@ -8,21 +8,21 @@ from typing import Any
 
 import clearline
 import pytest
+from clearline.testing import Sandbox
 from conftest import API_KEY, FakeClearLine, Reply
 
 
-def test_send_many_keeps_input_order(server: FakeClearLine) -> None:
-    client = clearline.Client(API_KEY, base_url=server.base_url)
+def test_send_many_keeps_input_order(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
     messages = [("+12025551234", f"message {index}") for index in range(50)]
 
     results = client.send_many(messages, concurrency=8)
 
     assert len(results) == 50
-    sent_texts = {request.json()["message"]: request for request in server.requests}  # type: ignore[index]
+    text_of = {message.message_id: message.message for message in clearline_sandbox.messages()}
     for index, result in enumerate(results):
         assert isinstance(result, clearline.SendReceipt)
-        request_number = server.requests.index(sent_texts[f"message {index}"]) + 1
-        assert result.message_id == f"msg_{request_number}"
+        assert text_of[result.message_id] == f"message {index}"
 
 
 def test_send_many_one_result_per_message(server: FakeClearLine) -> None:
