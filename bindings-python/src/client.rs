@@ -188,10 +188,16 @@ impl Client {
     // One parameter per Python keyword argument.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (
-        api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
-        max_retries=None, max_message_chars=None
-    ))]
+    #[pyo3(
+        signature = (
+            api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
+            max_retries=None, max_message_chars=None
+        ),
+        // `None` means the default, shown here as `inspect.signature` reports it.
+        text_signature = "(api_key=None, *, environment='production', base_url=None, \
+                          timeout=30.0, connect_timeout=10.0, max_retries=2, \
+                          max_message_chars=1600)"
+    )]
     fn new(
         py: Python<'_>,
         api_key: Option<&Bound<'_, PyAny>>,
@@ -294,10 +300,16 @@ impl AsyncClient {
     // One parameter per Python keyword argument.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (
-        api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
-        max_retries=None, max_message_chars=None
-    ))]
+    #[pyo3(
+        signature = (
+            api_key=None, *, environment=None, base_url=None, timeout=None, connect_timeout=None,
+            max_retries=None, max_message_chars=None
+        ),
+        // `None` means the default, shown here as `inspect.signature` reports it.
+        text_signature = "(api_key=None, *, environment='production', base_url=None, \
+                          timeout=30.0, connect_timeout=10.0, max_retries=2, \
+                          max_message_chars=1600)"
+    )]
     fn new(
         py: Python<'_>,
         api_key: Option<&Bound<'_, PyAny>>,

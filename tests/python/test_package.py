@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import inspect
 import sysconfig
 from pathlib import Path
 
@@ -34,3 +35,21 @@ def test_package_ships_typing_files() -> None:
 def test_public_classes_report_package_module() -> None:
     for cls in (clearline.Client, clearline.AsyncClient, clearline.SendReceipt):
         assert cls.__module__ == "clearline"
+
+
+def test_client_signature_shows_defaults() -> None:
+    for cls in (clearline.Client, clearline.AsyncClient):
+        parameters = inspect.signature(cls).parameters
+
+        assert list(parameters) == [
+            "api_key",
+            "environment",
+            "base_url",
+            "timeout",
+            "connect_timeout",
+            "max_retries",
+            "max_message_chars",
+        ]
+        assert parameters["environment"].default == "production"
+        assert parameters["environment"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert parameters["timeout"].default == 30.0
