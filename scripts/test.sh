@@ -26,6 +26,7 @@ stage "cargo fmt --check" cargo fmt --all --check
 stage "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test" cargo test --workspace --locked
 stage "contract suite (OpenAPI, schemathesis)" tests/contract/run.sh
+stage "Python suite (installed wheel)" tests/python/run.sh
 
 echo
 echo "All suites passed in $((SECONDS - started_at)) s."
