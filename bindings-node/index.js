@@ -87,6 +87,7 @@ class Client {
       timeoutMs: optionalTimeout('options.timeoutMs', checked.timeoutMs),
       connectTimeoutMs: optionalTimeout('options.connectTimeoutMs', checked.connectTimeoutMs),
       maxRetries: optionalInteger('options.maxRetries', checked.maxRetries, 0, MAX_UINT32),
+      maxMessageChars: optionalInteger('options.maxMessageChars', checked.maxMessageChars, 1, MAX_UINT32),
     })
   }
 

@@ -37,6 +37,8 @@ pub struct ClientOptions {
     pub connect_timeout_ms: Option<f64>,
     /// How many times a send that provably did not reach ClearLine is retried.
     pub max_retries: Option<u32>,
+    /// The longest accepted message, in Unicode characters.
+    pub max_message_chars: Option<u32>,
 }
 
 /// The non-secret configuration of a client, for `util.inspect`.
@@ -143,6 +145,9 @@ impl NativeClient {
             }
             if let Some(max_retries) = options.max_retries {
                 builder = builder.max_retries(max_retries);
+            }
+            if let Some(max_message_chars) = options.max_message_chars {
+                builder = builder.max_message_chars(max_message_chars as usize);
             }
 
             let client = builder.build().map_err(|err| err.into_napi(&env))?;

@@ -16,6 +16,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use futures_util::FutureExt;
 use napi::bindgen_prelude::{PromiseRaw, ToNapiValue};
 use napi::{Env, Result};
+use napi_derive::napi;
 
 use crate::error::internal_error;
 
@@ -48,4 +49,22 @@ pub(crate) fn guard<T>(env: &Env, call: impl FnOnce() -> Result<T>) -> Result<T>
         Ok(result) => result,
         Err(payload) => Err(internal_error(env, payload.as_ref(), false)),
     }
+}
+
+/// Panics on purpose, so the package's tests can check that a panic becomes a
+/// `CLEARLINE_INTERNAL` error: thrown for `"sync"`, a rejected Promise for `"async"`.
+///
+/// Not part of the public API: `index.js` does not export it.
+#[napi(js_name = "__panicForTesting")]
+#[allow(clippy::panic)]
+pub fn panic_for_testing<'env>(env: &'env Env, kind: String) -> Result<PromiseRaw<'env, ()>> {
+    if kind == "async" {
+        return spawn_promise(
+            env,
+            async { panic!("panic requested by a test") },
+            false,
+            |_, ()| Ok(()),
+        );
+    }
+    guard(env, || panic!("panic requested by a test"))
 }

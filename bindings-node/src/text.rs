@@ -13,8 +13,7 @@ pub(crate) fn read(value: JsString<'_>) -> Result<Option<String>> {
     if !utf8.contains(char::REPLACEMENT_CHARACTER) {
         return Ok(Some(utf8));
     }
-    let utf16 = value.into_utf16()?;
-    Ok(String::from_utf16(utf16.as_slice()).ok())
+    Ok(String::from_utf16(&utf16_units(value)?).ok())
 }
 
 /// The bytes of a JavaScript string in UTF-8, with each lone surrogate encoded as its own
@@ -27,8 +26,18 @@ pub(crate) fn read_bytes(value: JsString<'_>) -> Result<Vec<u8>> {
     if !utf8.contains(char::REPLACEMENT_CHARACTER) {
         return Ok(utf8.into_bytes());
     }
+    Ok(encode_wtf8(&utf16_units(value)?))
+}
+
+/// Reads the UTF-16 code units of a string.
+fn utf16_units(value: JsString<'_>) -> Result<Vec<u16>> {
     let utf16 = value.into_utf16()?;
-    Ok(encode_wtf8(utf16.as_slice()))
+    // napi-rs 3.16 returns the units followed by the NUL terminator Node-API wrote.
+    let units = match utf16.as_slice().split_last() {
+        Some((0, units)) => units,
+        _ => utf16.as_slice(),
+    };
+    Ok(units.to_vec())
 }
 
 /// Encodes UTF-16 code units as UTF-8, writing each lone surrogate as the three bytes UTF-8
