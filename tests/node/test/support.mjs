@@ -204,3 +204,20 @@ export async function runNode(args, options = {}) {
   clearTimeout(timer)
   return { code, signal, stdout, stderr }
 }
+
+/**
+ * Waits until `condition` holds, polling every 10 ms, and fails after `timeoutMs`.
+ *
+ * @param {() => boolean} condition
+ * @param {string} what what is awaited, for the failure message
+ * @param {number} [timeoutMs]
+ */
+export async function waitFor(condition, what, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
