@@ -4,6 +4,19 @@
 //! `Retry-After` pauses the whole batch, not only the send that saw it, because every other
 //! in-flight send would hit the same limit. The no-double-send rules of [`Client::send`] apply
 //! to each message.
+//!
+//! ```no_run
+//! use clearline::{BulkOptions, Client, SendRequest};
+//!
+//! # async fn run(client: Client) {
+//! let requests = vec![
+//!     SendRequest::new("+12025550101", "Doors open at 9:00"),
+//!     SendRequest::new("not a number", "Doors open at 9:00"),
+//! ];
+//! let results = client.send_many(requests, &BulkOptions::new()).await;
+//! assert!(results[1].is_err()); // rejected by validation, without I/O
+//! # }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,12 +30,30 @@ use crate::error::Result;
 use crate::request::{SendOptions, SendReceipt, SendRequest};
 
 /// Default number of sends in flight at once in [`Client::send_many`].
+///
+/// ```
+/// use clearline::{bulk::DEFAULT_CONCURRENCY, BulkOptions};
+///
+/// assert_eq!(BulkOptions::new().get_concurrency(), DEFAULT_CONCURRENCY);
+/// ```
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
 /// Shortest interval between two progress calls, except the final one.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// A progress callback: `(done, total)`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use clearline::Progress;
+///
+/// let done = Arc::new(AtomicUsize::new(0));
+/// let seen = Arc::clone(&done);
+/// let progress: Progress = Arc::new(move |finished, _total| seen.store(finished, Ordering::Relaxed));
+/// progress(3, 10);
+/// assert_eq!(done.load(Ordering::Relaxed), 3);
+/// ```
 pub type Progress = Arc<dyn Fn(usize, usize) + Send + Sync>;
 
 /// Options of [`Client::send_many`].
@@ -65,17 +96,36 @@ impl fmt::Debug for BulkOptions {
 
 impl BulkOptions {
     /// Creates options with a concurrency of 16 and the client's send defaults.
+    ///
+    /// ```
+    /// assert_eq!(clearline::BulkOptions::new().get_concurrency(), 16);
+    /// ```
     pub fn new() -> Self {
         BulkOptions::default()
     }
 
     /// Sets how many sends are in flight at once (at least 1; 0 is treated as 1).
+    ///
+    /// ```
+    /// use clearline::BulkOptions;
+    ///
+    /// assert_eq!(BulkOptions::new().concurrency(4).get_concurrency(), 4);
+    /// assert_eq!(BulkOptions::new().concurrency(0).get_concurrency(), 1);
+    /// ```
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self
     }
 
     /// Sets the options each send uses (timeout, retries).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use clearline::{BulkOptions, SendOptions};
+    ///
+    /// let options = BulkOptions::new()
+    ///     .send_options(SendOptions::new().timeout(Duration::from_secs(10)).max_retries(1));
+    /// ```
     pub fn send_options(mut self, options: SendOptions) -> Self {
         self.send = options;
         self
@@ -83,12 +133,25 @@ impl BulkOptions {
 
     /// Sets a callback that receives `(done, total)` at most every 50 ms and once at the end.
     /// It runs on the runtime's threads, so it must return quickly.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use clearline::BulkOptions;
+    ///
+    /// let options = BulkOptions::new().on_progress(Arc::new(|done, total| {
+    ///     eprintln!("sent {done} of {total}");
+    /// }));
+    /// ```
     pub fn on_progress(mut self, callback: Progress) -> Self {
         self.on_progress = Some(callback);
         self
     }
 
     /// The number of sends in flight at once.
+    ///
+    /// ```
+    /// assert_eq!(clearline::BulkOptions::new().concurrency(8).get_concurrency(), 8);
+    /// ```
     pub fn get_concurrency(&self) -> usize {
         self.concurrency
     }
@@ -129,7 +192,8 @@ impl Client {
     ///
     /// At most `options.concurrency` sends are in flight at once, so memory stays bounded by the
     /// input and the results. A 429 with `Retry-After` pauses every send of the batch for that
-    /// long. Dropping the returned future cancels the sends still in flight.
+    /// long, and a send that has not started yet starts its timeout when the pause ends.
+    /// Dropping the returned future cancels the sends still in flight.
     ///
     /// ```no_run
     /// use clearline::{BulkOptions, Client, SendRequest};

@@ -1,12 +1,20 @@
 //! Parsing of delivery reports, the JSON bodies ClearLine POSTs to a callback URL.
 //!
-//! Callbacks carry no signature, so a body may come from anyone. The parser accepts only a JSON
-//! object of at most [`MAX_CALLBACK_BODY_BYTES`], nested at most [`MAX_CALLBACK_NESTING`] levels
-//! deep, with a
-//! non-empty string `messageId` and a string `deliveryStatus`. It tolerates what the API leaves
-//! open: unknown fields, new status values, and a missing or null `externalDeliveryStatus` or
-//! `reasonText`. Because the same report can arrive more than once, receivers should treat
-//! `message_id` as an idempotency key.
+//! Callbacks carry no signature, so a body may come from anyone. The parser accepts only a UTF-8
+//! JSON object of at most [`MAX_CALLBACK_BODY_BYTES`], nested at most [`MAX_CALLBACK_NESTING`]
+//! levels deep, with a non-empty string `messageId` and a string `deliveryStatus`. It tolerates
+//! what the API leaves open: unknown fields, new status values, and a missing or null
+//! `externalDeliveryStatus` or `reasonText`. Because the same report can arrive more than once,
+//! receivers should treat `message_id` as an idempotency key.
+//!
+//! ```
+//! use clearline::callback::DeliveryReport;
+//!
+//! let body = br#"{"messageId":"msg_1","deliveryStatus":"Delivered","price":0.05}"#;
+//! let report = DeliveryReport::parse(body)?;
+//! assert_eq!(report.message_id, "msg_1");
+//! # Ok::<(), clearline::Error>(())
+//! ```
 
 use std::borrow::Cow;
 use std::fmt;
@@ -17,10 +25,31 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Largest delivery-report body accepted, in bytes. ClearLine's reports are a few hundred.
+///
+/// ```
+/// use clearline::{callback::MAX_CALLBACK_BODY_BYTES, DeliveryReport};
+///
+/// let oversized = vec![b' '; MAX_CALLBACK_BODY_BYTES + 1];
+/// assert!(DeliveryReport::parse(&oversized).is_err());
+/// ```
 pub const MAX_CALLBACK_BODY_BYTES: usize = 64 * 1024;
 
 /// Deepest nesting of JSON objects and arrays accepted in a report. Reports are flat.
+///
+/// ```
+/// use clearline::{callback::MAX_CALLBACK_NESTING, DeliveryReport};
+///
+/// let nested = format!(
+///     r#"{{"messageId":"m1","deliveryStatus":"Delivered","x":{}{}}}"#,
+///     "[".repeat(MAX_CALLBACK_NESTING),
+///     "]".repeat(MAX_CALLBACK_NESTING),
+/// );
+/// let err = DeliveryReport::parse_str(&nested).unwrap_err();
+/// assert!(err.to_string().contains("nests deeper"));
+/// ```
 pub const MAX_CALLBACK_NESTING: usize = 32;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The resolved outcome of an SMS, `deliveryStatus` in the report.
 ///
@@ -46,6 +75,13 @@ pub enum DeliveryStatus {
 
 impl DeliveryStatus {
     /// Maps a raw `deliveryStatus` value to a status.
+    ///
+    /// ```
+    /// use clearline::DeliveryStatus;
+    ///
+    /// assert_eq!(DeliveryStatus::parse("DELIVEREDFAILED"), DeliveryStatus::DeliveredFailed);
+    /// assert_eq!(DeliveryStatus::parse("Expired"), DeliveryStatus::Unknown("Expired".into()));
+    /// ```
     pub fn parse(raw: &str) -> DeliveryStatus {
         if raw.eq_ignore_ascii_case("Delivered") {
             DeliveryStatus::Delivered
@@ -57,6 +93,13 @@ impl DeliveryStatus {
     }
 
     /// Returns the API's spelling of a known status, or the raw value of an unknown one.
+    ///
+    /// ```
+    /// use clearline::DeliveryStatus;
+    ///
+    /// assert_eq!(DeliveryStatus::parse("delivered").as_str(), "Delivered");
+    /// assert_eq!(DeliveryStatus::parse("Queued").as_str(), "Queued");
+    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             DeliveryStatus::Delivered => "Delivered",
@@ -103,9 +146,21 @@ impl DeliveryReport {
     /// # Errors
     ///
     /// [`crate::ErrorKind::CallbackParse`] when the body is larger than
-    /// [`MAX_CALLBACK_BODY_BYTES`], is not a JSON object, nests too deep, repeats a report field,
-    /// or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
+    /// [`MAX_CALLBACK_BODY_BYTES`], is not UTF-8, is not a JSON object, nests too deep, repeats a
+    /// report field, or lacks a valid `messageId` or `deliveryStatus`. The message names the field and what was
     /// expected.
+    ///
+    /// ```
+    /// use clearline::{DeliveryReport, ErrorKind};
+    ///
+    /// let report = DeliveryReport::parse(br#"{"messageId":"m1","deliveryStatus":"Delivered"}"#)?;
+    /// assert!(report.is_delivered());
+    ///
+    /// let err = DeliveryReport::parse(b"messageId=m1&deliveryStatus=Delivered").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::CallbackParse);
+    /// assert!(err.to_string().contains("form-encoded"));
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn parse(body: &[u8]) -> Result<DeliveryReport> {
         if body.len() > MAX_CALLBACK_BODY_BYTES {
             return Err(Error::callback_parse(
@@ -118,6 +173,8 @@ impl DeliveryReport {
                 ),
             ));
         }
+        // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
+        let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
         let start = body.trim_ascii_start();
         if start.is_empty() {
             return Err(Error::callback_parse(
@@ -129,7 +186,23 @@ impl DeliveryReport {
             return Err(Error::callback_parse(None, not_an_object_message(start)));
         }
 
-        if nesting_exceeds(body, MAX_CALLBACK_NESTING) {
+        // serde_json checks UTF-8 only in the strings it keeps, but a report must be UTF-8
+        // throughout.
+        let body = std::str::from_utf8(body).map_err(|err| {
+            let offset = err.valid_up_to();
+            Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the body is not valid UTF-8 (byte 0x{:02X} at \
+                     offset {offset}); ClearLine sends UTF-8 JSON, so check that nothing \
+                     re-encoded the request body",
+                    body.get(offset).copied().unwrap_or_default()
+                ),
+            )
+            .with_source(err)
+        })?;
+
+        if nesting_exceeds(body.as_bytes(), MAX_CALLBACK_NESTING) {
             return Err(Error::callback_parse(
                 None,
                 format!(
@@ -139,14 +212,17 @@ impl DeliveryReport {
             ));
         }
 
-        let fields: ReportFields<'_> = serde_json::from_slice(body).map_err(|err| {
+        let parsed: ParsedFields<'_> = serde_json::from_str(body).map_err(|err| {
             Error::callback_parse(
                 None,
                 format!("invalid delivery report: the body is not valid JSON ({err})"),
             )
             .with_source(err)
         })?;
-        DeliveryReport::from_fields(fields)
+        if let Some(field) = parsed.duplicate {
+            return Err(duplicate_field_error(field));
+        }
+        DeliveryReport::from_fields(parsed.fields)
     }
 
     /// Parses a callback body given as text.
@@ -154,6 +230,15 @@ impl DeliveryReport {
     /// # Errors
     ///
     /// As for [`DeliveryReport::parse`].
+    ///
+    /// ```
+    /// use clearline::DeliveryReport;
+    ///
+    /// let report = DeliveryReport::parse_str(r#"{"messageId":"m1","deliveryStatus":"Queued"}"#)?;
+    /// assert_eq!(report.status.as_str(), "Queued");
+    /// assert!(!report.is_delivered() && !report.is_failed());
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn parse_str(body: &str) -> Result<DeliveryReport> {
         DeliveryReport::parse(body.as_bytes())
     }
@@ -203,11 +288,25 @@ impl DeliveryReport {
     }
 
     /// `true` when the status is [`DeliveryStatus::Delivered`].
+    ///
+    /// ```
+    /// let report = clearline::DeliveryReport::parse_str(r#"{"messageId":"m1","deliveryStatus":"delivered"}"#)?;
+    /// assert!(report.is_delivered());
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn is_delivered(&self) -> bool {
         self.status == DeliveryStatus::Delivered
     }
 
     /// `true` when the status is [`DeliveryStatus::DeliveredFailed`].
+    ///
+    /// ```
+    /// let body = r#"{"messageId":"m1","deliveryStatus":"DeliveredFailed","reasonText":null}"#;
+    /// let report = clearline::DeliveryReport::parse_str(body)?;
+    /// assert!(report.is_failed());
+    /// assert_eq!(report.reason, None);
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn is_failed(&self) -> bool {
         self.status == DeliveryStatus::DeliveredFailed
     }
@@ -337,6 +436,19 @@ fn optional_text<'a>(value: FieldValue<'a>, field: &'static str) -> Result<Optio
 }
 
 /// One report field as found in the body.
+///
+/// ```
+/// use clearline::callback::{FieldValue, ReportFields};
+/// use clearline::DeliveryReport;
+///
+/// let fields = ReportFields {
+///     message_id: FieldValue::Text("m1".into()),
+///     delivery_status: FieldValue::Other("a number"),
+///     ..ReportFields::default()
+/// };
+/// let err = DeliveryReport::from_fields(fields).unwrap_err();
+/// assert_eq!(err.field(), Some("deliveryStatus"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FieldValue<'a> {
     /// The field is absent.
@@ -352,6 +464,21 @@ pub enum FieldValue<'a> {
 }
 
 /// The four report fields, before the rules are applied.
+///
+/// ```
+/// use clearline::callback::{FieldValue, ReportFields};
+/// use clearline::DeliveryReport;
+///
+/// let fields = ReportFields {
+///     message_id: FieldValue::Text("m1".into()),
+///     delivery_status: FieldValue::Text("DeliveredFailed".into()),
+///     external_delivery_status: FieldValue::Text("Expired".into()),
+///     reason_text: FieldValue::Null,
+/// };
+/// let report = DeliveryReport::from_fields(fields)?;
+/// assert_eq!(report.external_status.as_deref(), Some("Expired"));
+/// # Ok::<(), clearline::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReportFields<'a> {
     /// `messageId`.
@@ -364,7 +491,38 @@ pub struct ReportFields<'a> {
     pub reason_text: FieldValue<'a>,
 }
 
+fn duplicate_field_error(field: &'static str) -> Error {
+    Error::callback_parse(
+        Some(field),
+        format!(
+            "invalid delivery report: the field \"{field}\" appears more than once; a report \
+             carries each field once, so this request is not one from ClearLine"
+        ),
+    )
+}
+
 impl<'de> Deserialize<'de> for ReportFields<'de> {
+    /// Deserializes the four report fields from a map, ignoring any other key.
+    ///
+    /// # Errors
+    ///
+    /// When a report field appears twice, or the input is not a map.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let parsed = ParsedFields::deserialize(deserializer)?;
+        match parsed.duplicate {
+            Some(field) => Err(de::Error::custom(duplicate_field_error(field))),
+            None => Ok(parsed.fields),
+        }
+    }
+}
+
+/// The report fields and the first report field found more than once, if any.
+struct ParsedFields<'a> {
+    fields: ReportFields<'a>,
+    duplicate: Option<&'static str>,
+}
+
+impl<'de> Deserialize<'de> for ParsedFields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         deserializer.deserialize_map(ReportFieldsVisitor)
     }
@@ -373,7 +531,7 @@ impl<'de> Deserialize<'de> for ReportFields<'de> {
 struct ReportFieldsVisitor;
 
 impl<'de> Visitor<'de> for ReportFieldsVisitor {
-    type Value = ReportFields<'de>;
+    type Value = ParsedFields<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
@@ -384,25 +542,31 @@ impl<'de> Visitor<'de> for ReportFieldsVisitor {
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut fields = ReportFields::default();
+        let mut duplicate = None;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let slot = match key.as_ref() {
-                "messageId" => &mut fields.message_id,
-                "deliveryStatus" => &mut fields.delivery_status,
-                "externalDeliveryStatus" => &mut fields.external_delivery_status,
-                "reasonText" => &mut fields.reason_text,
+            let (name, slot) = match key.as_ref() {
+                "messageId" => ("messageId", &mut fields.message_id),
+                "deliveryStatus" => ("deliveryStatus", &mut fields.delivery_status),
+                "externalDeliveryStatus" => (
+                    "externalDeliveryStatus",
+                    &mut fields.external_delivery_status,
+                ),
+                "reasonText" => ("reasonText", &mut fields.reason_text),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             };
-            if *slot != FieldValue::Missing {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate field \"{key}\"; a report carries each field once"
-                )));
+            // The rest of the object is still read, so that a syntax error after the duplicate
+            // is reported as one.
+            let value = map.next_value::<FieldValue<'de>>()?;
+            if *slot == FieldValue::Missing {
+                *slot = value;
+            } else {
+                duplicate.get_or_insert(name);
             }
-            *slot = map.next_value::<FieldValue<'de>>()?;
         }
-        Ok(fields)
+        Ok(ParsedFields { fields, duplicate })
     }
 }
 
@@ -506,8 +670,32 @@ mod tests {
 
     #[test]
     fn duplicate_field_is_rejected() {
-        let text = message(r#"{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}"#);
-        assert!(text.contains("duplicate field \"messageId\""), "{text}");
+        let err = parse(r#"{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}"#).err();
+        assert_eq!(err.as_ref().and_then(Error::field), Some("messageId"));
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("\"messageId\" appears more than once"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn duplicate_field_fails_serde_deserialize() {
+        let json = r#"{"reasonText":"a","reasonText":null}"#;
+        let err = serde_json::from_str::<ReportFields<'_>>(json).err();
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            text.contains("\"reasonText\" appears more than once"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped() {
+        let report = DeliveryReport::parse(
+            b"\xEF\xBB\xBF{\"messageId\":\"m\",\"deliveryStatus\":\"Delivered\"}",
+        );
+        assert_eq!(report.ok().map(|r| r.message_id), Some("m".to_owned()));
     }
 
     #[test]

@@ -1,19 +1,24 @@
 //! The ClearLine client: one HTTP attempt, the retry loop around it, and their logging.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, LOCATION, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 
 use crate::bulk::PauseGate;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::redact::mask_phone;
 use crate::request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
-use crate::response::{interpret, ResponseParts, MAX_RESPONSE_BYTES};
+use crate::response::{MAX_RESPONSE_BYTES, ResponseParts, interpret};
 
 /// Name of the header that carries the API key.
+///
+/// ```
+/// assert_eq!(clearline::API_KEY_HEADER, "ApiKey");
+/// ```
 pub const API_KEY_HEADER: &str = "ApiKey";
 
 /// A ClearLine client.
@@ -49,6 +54,14 @@ struct Inner {
 impl Client {
     /// Creates a builder with the defaults: production, the key from `CLEARLINE_API_KEY`, 10 s
     /// connect timeout, 30 s total timeout, 2 retries.
+    ///
+    /// ```
+    /// let client = clearline::Client::builder()
+    ///     .api_key("test_key_not_real_0000")
+    ///     .build()?;
+    /// assert_eq!(client.config().base_url().as_str(), "https://api.clearline.me/");
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -69,6 +82,9 @@ impl Client {
         if config.is_loopback() {
             http = http.no_proxy();
         }
+        for (domain, addr) in &config.resolve {
+            http = http.resolve(domain, *addr);
+        }
         let http = http.build().map_err(|err| {
             Error::configuration(format!("failed to create the HTTP client: {err}"))
                 .with_source(err)
@@ -86,6 +102,15 @@ impl Client {
     }
 
     /// The checked configuration.
+    ///
+    /// ```
+    /// let client = clearline::Client::builder()
+    ///     .api_key("test_key_not_real_0000")
+    ///     .max_retries(0)
+    ///     .build()?;
+    /// assert_eq!(client.config().retry_policy().max_retries, 0);
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -96,6 +121,19 @@ impl Client {
     ///
     /// Any [`ErrorKind`] but `Configuration` and `CallbackParse`; see [`Error::maybe_sent`]
     /// before retrying one yourself.
+    ///
+    /// ```
+    /// use clearline::{Client, ErrorKind, SendRequest};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let client = Client::builder().api_key("test_key_not_real_0000").build()?;
+    /// // Validation fails before any I/O, so this example sends nothing.
+    /// let err = client.send(&SendRequest::new("2025551234", "Hi")).await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Validation);
+    /// assert!(!err.maybe_sent());
+    /// # Ok::<(), clearline::Error>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn send(&self, request: &SendRequest) -> Result<SendReceipt> {
         self.send_with(request, &SendOptions::default()).await
     }
@@ -110,6 +148,19 @@ impl Client {
     /// # Errors
     ///
     /// As for [`Client::send`].
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use clearline::{Client, SendOptions, SendRequest};
+    ///
+    /// # async fn run(client: Client) -> clearline::Result<()> {
+    /// let options = SendOptions::new().timeout(Duration::from_secs(5)).max_retries(0);
+    /// let receipt = client
+    ///     .send_with(&SendRequest::new("+12025551234", "Your code is 0420"), &options)
+    ///     .await?;
+    /// println!("queued as {}", receipt.message_id());
+    /// # Ok(()) }
+    /// ```
     pub async fn send_with(
         &self,
         request: &SendRequest,
@@ -124,6 +175,17 @@ impl Client {
     /// # Errors
     ///
     /// As for [`Client::send`].
+    ///
+    /// ```no_run
+    /// use clearline::{Client, SendOptions, SendRequest};
+    ///
+    /// # async fn run(client: Client) -> clearline::Result<()> {
+    /// let prepared = SendRequest::new("+12025551234", "Hi")
+    ///     .prepare(client.config().max_message_chars())?;
+    /// println!("sending {} segment(s) to {}", prepared.segments(), prepared.phone());
+    /// let receipt = client.send_prepared(&prepared, &SendOptions::new()).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn send_prepared(
         &self,
         prepared: &PreparedSend,
@@ -146,22 +208,20 @@ impl Client {
         if let Some(max_retries) = options.get_max_retries() {
             policy.max_retries = max_retries;
         }
-        let deadline = Instant::now() + timeout;
         let masked_phone = mask_phone(prepared.phone());
+
+        // In a batch paused by a 429, the timeout of a send starts when the pause ends.
+        if let Some(gate) = gate {
+            gate.wait().await;
+        }
+        let deadline = Instant::now() + timeout;
 
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if let Some(gate) = gate {
-                gate.wait().await;
-            }
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
-            let outcome = if remaining.is_zero() {
-                Err(response_timeout(timeout))
-            } else {
-                self.attempt(prepared, remaining, timeout).await
-            };
+            let outcome = self.attempt(prepared, remaining, timeout).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
 
             let err = match outcome {
@@ -182,7 +242,7 @@ impl Client {
                         attempts: attempt,
                     });
                 }
-                Err(err) => err,
+                Err(err) => err.with_attempts(attempt),
             };
             tracing::debug!(
                 target: "clearline",
@@ -195,11 +255,23 @@ impl Client {
                 "sms send attempt failed"
             );
 
+            // A retry must start before the deadline, so the wait has to end before it. The
+            // check runs again after the wait, which may have taken longer than asked (a
+            // batch's shared pause), and then the error of the last attempt made is returned.
+            //
+            // After a connect failure the retry opens a new connection, so it also needs time
+            // for a whole connect phase. Otherwise the total timeout could fire while
+            // connecting, which reqwest reports like a response timeout (maybe_sent).
+            let room = if err.is_rate_limited() {
+                Duration::ZERO
+            } else {
+                config.connect_timeout()
+            };
             let delay = policy
                 .retry_delay(&err, attempt)
-                .filter(|delay| Instant::now() + *delay < deadline);
+                .filter(|delay| Instant::now() + *delay + room < deadline);
             let Some(delay) = delay else {
-                return Err(err.with_attempts(attempt));
+                return Err(gave_up(err, attempt));
             };
             tracing::info!(
                 target: "clearline",
@@ -207,13 +279,39 @@ impl Client {
                 retry_in_ms = delay.as_millis() as u64,
                 kind = %err.kind(),
                 error = %err,
+                phone = %masked_phone,
                 "retrying sms send: the previous attempt provably did not send the SMS"
             );
             match gate {
                 Some(gate) if err.is_rate_limited() => gate.pause(delay).await,
                 _ => tokio::time::sleep(delay).await,
             }
+            if let Some(gate) = gate {
+                gate.wait().await;
+            }
+            if Instant::now() >= deadline {
+                return Err(gave_up(err, attempt));
+            }
         }
+    }
+
+    /// Builds the HTTP request of one attempt, allowed `timeout` from start to the last byte of
+    /// the response.
+    fn build_request(
+        &self,
+        prepared: &PreparedSend,
+        timeout: Duration,
+    ) -> reqwest::Result<reqwest::Request> {
+        let inner = &*self.inner;
+        inner
+            .http
+            .post(inner.config.endpoint().clone())
+            .header(API_KEY_HEADER, inner.api_key.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .timeout(timeout)
+            .body(prepared.body_bytes())
+            .build()
     }
 
     /// Makes one HTTP attempt and returns the accepted `messageId`.
@@ -232,16 +330,16 @@ impl Client {
             "sending sms"
         );
 
-        let request = inner
+        let request = self.build_request(prepared, remaining).map_err(|err| {
+            Error::configuration(format!(
+                "failed to build the HTTP request to {}: {err}; the SMS was not sent",
+                inner.origin
+            ))
+            .with_source(err)
+        })?;
+        let mut response = inner
             .http
-            .post(inner.config.endpoint().clone())
-            .header(API_KEY_HEADER, inner.api_key.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .timeout(remaining)
-            .body(prepared.body_bytes());
-        let mut response = request
-            .send()
+            .execute(request)
             .await
             .map_err(|err| self.transport_error(err, total_timeout))?;
 
@@ -255,6 +353,10 @@ impl Client {
             Err((_, err)) => return Err(self.transport_error(err, total_timeout)),
         };
 
+        // A proxy or a debugging server may echo the request headers in its body. The key is
+        // replaced before the body is quoted in an error message.
+        let key = inner.config.api_key.expose();
+        let body = replace_bytes(&body, key.as_bytes(), REDACTED_KEY.as_bytes());
         interpret(&ResponseParts {
             status,
             retry_after: retry_after.as_deref(),
@@ -263,6 +365,7 @@ impl Client {
             truncated,
             now: None,
         })
+        .map_err(|err| err.redact_secret(key, REDACTED_KEY))
     }
 
     /// Maps a reqwest failure to a connection or timeout error, deciding whether the request
@@ -297,6 +400,19 @@ impl Client {
             )
             .with_source(err);
         }
+        if has_io_error_kind(&err, std::io::ErrorKind::InvalidData) {
+            // The body's Content-Encoding (gzip) does not decode. The exchange completed, so the
+            // response is unreadable rather than the connection broken.
+            return Error::new(
+                ErrorKind::UnexpectedResponse,
+                format!(
+                    "ClearLine's response from {origin} could not be decoded ({cause}); the SMS \
+                     may have been sent, so check before sending it again"
+                ),
+            )
+            .with_maybe_sent(true)
+            .with_source(err);
+        }
         Error::new(
             ErrorKind::Connection,
             format!(
@@ -309,10 +425,21 @@ impl Client {
     }
 }
 
+/// Completes the error of the last attempt of a send that made several.
+fn gave_up(err: Error, attempts: u32) -> Error {
+    if attempts > 1 {
+        err.append_message(&format!("(gave up after {attempts} attempts)"))
+    } else {
+        err
+    }
+}
+
 /// Builds the error for a send whose total time ran out after the request may have been sent.
 ///
-/// NOTE: when the total timeout is shorter than the connect timeout and fires while the
-/// connection is still opening, reqwest does not say so, and this error claims `maybe_sent`.
+/// NOTE: when the total timeout fires while the connection is still opening, reqwest does not
+/// say so, and this error claims `maybe_sent`. Retries after connect failures leave room for a
+/// whole connect phase, so this happens only when a send's timeout is shorter than the connect
+/// timeout, or when a retry after a 429 has to open a new connection.
 fn response_timeout(total_timeout: Duration) -> Error {
     Error::new(
         ErrorKind::Timeout,
@@ -324,6 +451,33 @@ fn response_timeout(total_timeout: Duration) -> Error {
     )
     .with_timeout_phase(TimeoutPhase::Response)
     .with_maybe_sent(true)
+}
+
+/// Placeholder for the API key wherever a response echoes it.
+const REDACTED_KEY: &str = "[API key]";
+
+/// Returns `haystack` with every occurrence of `needle` replaced, borrowing it when there is
+/// none (the usual case).
+fn replace_bytes<'a>(haystack: &'a [u8], needle: &[u8], replacement: &[u8]) -> Cow<'a, [u8]> {
+    if needle.is_empty()
+        || !haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+    {
+        return Cow::Borrowed(haystack);
+    }
+    let mut replaced = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            replaced.extend_from_slice(replacement);
+            rest = &rest[needle.len()..];
+        } else {
+            replaced.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    Cow::Owned(replaced)
 }
 
 fn seconds(duration: Duration) -> String {
@@ -355,6 +509,21 @@ async fn read_body(
             Err(err) => return Err((body, err)),
         }
     }
+}
+
+/// Returns `true` when an `std::io::Error` of `kind` is in the source chain of `err`.
+fn has_io_error_kind(err: &(dyn std::error::Error + 'static), kind: std::io::ErrorKind) -> bool {
+    let mut current = err.source();
+    while let Some(source) = current {
+        if source
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
+        }
+        current = source.source();
+    }
+    false
 }
 
 /// Returns the innermost one or two causes of an error, such as
@@ -410,6 +579,40 @@ mod tests {
             .unwrap_or_default();
         assert!(!debug.contains("test_key_not_real"), "{debug}");
         assert!(debug.contains("…0000"), "{debug}");
+    }
+
+    #[test]
+    fn request_marks_api_key_sensitive() {
+        let client = client();
+        let prepared = SendRequest::new("+12025551234", "Hi").prepare(1600);
+        let request = match (&client, &prepared) {
+            (Ok(client), Ok(prepared)) => {
+                client.build_request(prepared, Duration::from_secs(1)).ok()
+            }
+            _ => None,
+        };
+        let headers = request.as_ref().map(reqwest::Request::headers);
+        let key = headers.and_then(|headers| headers.get(API_KEY_HEADER));
+        assert_eq!(
+            key.and_then(|value| value.to_str().ok()),
+            Some("test_key_not_real_0000")
+        );
+        assert_eq!(key.map(HeaderValue::is_sensitive), Some(true));
+        let content_type = headers.and_then(|headers| headers.get(CONTENT_TYPE));
+        assert_eq!(
+            content_type.and_then(|value| value.to_str().ok()),
+            Some("application/json")
+        );
+    }
+
+    #[test]
+    fn replace_bytes_replaces_every_occurrence() {
+        let replaced = replace_bytes(b"k1 and k1k1", b"k1", b"[x]");
+        assert_eq!(&*replaced, b"[x] and [x][x]");
+        assert!(matches!(
+            replace_bytes(b"none", b"k1", b"[x]"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

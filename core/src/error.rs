@@ -8,6 +8,13 @@ use std::fmt;
 use std::time::Duration;
 
 /// Result type of this crate.
+///
+/// ```
+/// fn report_id(body: &[u8]) -> clearline::Result<String> {
+///     Ok(clearline::DeliveryReport::parse(body)?.message_id)
+/// }
+/// assert!(report_id(b"[]").is_err());
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong, in categories a caller can act on.
@@ -88,6 +95,12 @@ impl ErrorKind {
     }
 
     /// Every kind, in declaration order.
+    ///
+    /// ```
+    /// use clearline::ErrorKind;
+    ///
+    /// assert!(ErrorKind::ALL.iter().all(|kind| kind.code().starts_with("CLEARLINE_")));
+    /// ```
     pub const ALL: [ErrorKind; 10] = [
         ErrorKind::Configuration,
         ErrorKind::Validation,
@@ -124,6 +137,10 @@ pub enum TimeoutPhase {
 
 impl TimeoutPhase {
     /// Returns `"connect"` or `"response"`.
+    ///
+    /// ```
+    /// assert_eq!(clearline::TimeoutPhase::Response.as_str(), "response");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             TimeoutPhase::Connect => "connect",
@@ -133,6 +150,17 @@ impl TimeoutPhase {
 }
 
 /// Maximum number of characters of a response body quoted in an error.
+///
+/// ```
+/// use clearline::response::{interpret, ResponseParts};
+/// use clearline::MAX_BODY_SNIPPET_CHARS;
+///
+/// let body = "x".repeat(1000);
+/// let err = interpret(&ResponseParts { status: 500, body: body.as_bytes(), ..Default::default() })
+///     .unwrap_err();
+/// let snippet = err.body_snippet().unwrap();
+/// assert_eq!(snippet.chars().count(), MAX_BODY_SNIPPET_CHARS + 1); // with the closing "…"
+/// ```
 pub const MAX_BODY_SNIPPET_CHARS: usize = 200;
 
 /// An error from the ClearLine client or the delivery-report parser.
@@ -261,6 +289,23 @@ impl Error {
         self
     }
 
+    /// Replaces every occurrence of `secret` in the message and the body snippet, for a server
+    /// or proxy that echoes the request's headers back in its body.
+    pub(crate) fn redact_secret(mut self, secret: &str, replacement: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        if self.inner.message.contains(secret) {
+            self.inner.message = self.inner.message.replace(secret, replacement);
+        }
+        if let Some(snippet) = &mut self.inner.body_snippet {
+            if snippet.contains(secret) {
+                *snippet = snippet.replace(secret, replacement);
+            }
+        }
+        self
+    }
+
     /// Appends a sentence to the message, for context added after the error was made.
     pub(crate) fn append_message(mut self, sentence: &str) -> Self {
         self.inner.message.push(' ');
@@ -269,16 +314,41 @@ impl Error {
     }
 
     /// The category of the failure.
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 503, body: b"<html>maintenance</html>", ..Default::default() };
+    /// let err = interpret(&parts).unwrap_err();
+    /// assert_eq!(err.kind(), clearline::ErrorKind::Server);
+    /// ```
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
     }
 
     /// The human-readable message, the same text as `Display`.
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 503, body: b"<html>maintenance</html>", ..Default::default() };
+    /// let err = interpret(&parts).unwrap_err();
+    /// assert_eq!(err.message(), err.to_string());
+    /// assert!(err.message().starts_with("ClearLine failed with 503 Service Unavailable"));
+    /// ```
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
     /// The HTTP status ClearLine answered, when the failure came from a response.
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 503, body: b"<html>maintenance</html>", ..Default::default() };
+    /// let err = interpret(&parts).unwrap_err();
+    /// assert_eq!(err.status(), Some(503));
+    /// ```
     pub fn status(&self) -> Option<u16> {
         self.inner.status
     }
@@ -289,53 +359,123 @@ impl Error {
     /// answered that it did not accept the message (validation, connect failures, 401, 403, 429,
     /// other 4xx, `"succeed": false`, redirects). A caller that retries an error with
     /// `maybe_sent() == true` risks a duplicate SMS.
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 503, body: b"<html>maintenance</html>", ..Default::default() };
+    /// let err = interpret(&parts).unwrap_err();
+    /// // A 5xx may come after ClearLine queued the SMS, so sending again could duplicate it.
+    /// assert!(err.maybe_sent());
+    /// ```
     pub fn maybe_sent(&self) -> bool {
         self.inner.maybe_sent
     }
 
     /// The first characters (at most [`MAX_BODY_SNIPPET_CHARS`]) of the response body, when
     /// there was one.
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 503, body: b"<html>maintenance</html>", ..Default::default() };
+    /// let err = interpret(&parts).unwrap_err();
+    /// assert_eq!(err.body_snippet(), Some("<html>maintenance</html>"));
+    /// ```
     pub fn body_snippet(&self) -> Option<&str> {
         self.inner.body_snippet.as_deref()
     }
 
     /// The delay ClearLine asked for in `Retry-After`, for [`ErrorKind::RateLimited`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 429, retry_after: Some("7"), ..Default::default() };
+    /// assert_eq!(interpret(&parts).unwrap_err().retry_after(), Some(Duration::from_secs(7)));
+    /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         self.inner.retry_after
     }
 
     /// The request or report field at fault (`phone`, `message`, `callbackUrl`, `messageId`,
     /// ...), for validation and callback-parse errors.
+    ///
+    /// ```
+    /// let err = clearline::SendRequest::new("+12025551234", "Hi")
+    ///     .with_callback_url("http://app.example.com/hook")
+    ///     .prepare(1600)
+    ///     .unwrap_err();
+    /// assert_eq!(err.field(), Some("callbackUrl"));
+    /// ```
     pub fn field(&self) -> Option<&'static str> {
         self.inner.field
     }
 
     /// The phase in which a timeout fired, for [`ErrorKind::Timeout`].
+    ///
+    /// ```
+    /// use clearline::{Error, TimeoutPhase};
+    ///
+    /// fn describe(err: &Error) -> &'static str {
+    ///     match err.timeout_phase() {
+    ///         Some(TimeoutPhase::Connect) => "ClearLine was not reached; the SMS was not sent",
+    ///         Some(_) => "no answer in time; the SMS may have been sent",
+    ///         None => "not a timeout",
+    ///     }
+    /// }
+    /// assert_eq!(describe(&Error::invalid_unicode("message")), "not a timeout");
+    /// ```
     pub fn timeout_phase(&self) -> Option<TimeoutPhase> {
         self.inner.timeout_phase
     }
 
     /// How many HTTP attempts the send made before failing (0 when it failed before any I/O).
+    ///
+    /// ```
+    /// let err = clearline::SendRequest::new("", "Hi").prepare(1600).unwrap_err();
+    /// assert_eq!(err.attempts(), 0); // validation fails before any HTTP attempt
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
     }
 
     /// `true` for [`ErrorKind::Timeout`].
+    ///
+    /// ```
+    /// assert!(!clearline::Error::invalid_unicode("phone").is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == ErrorKind::Timeout
     }
 
     /// `true` for [`ErrorKind::Connection`].
+    ///
+    /// ```
+    /// assert!(!clearline::Error::invalid_unicode("phone").is_connection());
+    /// ```
     pub fn is_connection(&self) -> bool {
         self.inner.kind == ErrorKind::Connection
     }
 
     /// `true` for [`ErrorKind::RateLimited`].
+    ///
+    /// ```
+    /// use clearline::response::{interpret, ResponseParts};
+    ///
+    /// let parts = ResponseParts { status: 429, ..Default::default() };
+    /// assert!(interpret(&parts).unwrap_err().is_rate_limited());
+    /// ```
     pub fn is_rate_limited(&self) -> bool {
         self.inner.kind == ErrorKind::RateLimited
     }
 
     /// `true` for [`ErrorKind::Validation`].
+    ///
+    /// ```
+    /// assert!(clearline::Error::invalid_unicode("message").is_validation());
+    /// ```
     pub fn is_validation(&self) -> bool {
         self.inner.kind == ErrorKind::Validation
     }
@@ -440,6 +580,16 @@ mod tests {
     #[test]
     fn body_snippet_empty_is_none() {
         assert!(body_snippet(b"").is_none());
+    }
+
+    #[test]
+    fn redact_secret_scrubs_message_and_snippet() {
+        let body = b"echo: ApiKey: test_key_not_real_0000";
+        let err = Error::new(ErrorKind::Server, "failed: test_key_not_real_0000")
+            .with_body_snippet(body_snippet(body))
+            .redact_secret("test_key_not_real_0000", "[API key]");
+        assert_eq!(err.message(), "failed: [API key]");
+        assert_eq!(err.body_snippet(), Some("echo: ApiKey: [API key]"));
     }
 
     #[test]

@@ -43,13 +43,18 @@ pub mod validate;
 
 pub use bulk::{BulkOptions, Progress};
 pub use callback::{DeliveryReport, DeliveryStatus};
-pub use client::{Client, API_KEY_HEADER};
+pub use client::{API_KEY_HEADER, Client};
 pub use config::{
-    ApiKey, ClientBuilder, ClientConfig, Environment, API_KEY_ENV, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, USER_AGENT,
+    API_KEY_ENV, ApiKey, ClientBuilder, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
+    Environment, USER_AGENT,
 };
-pub use error::{Error, ErrorKind, Result, TimeoutPhase, MAX_BODY_SNIPPET_CHARS};
+pub use error::{Error, ErrorKind, MAX_BODY_SNIPPET_CHARS, Result, TimeoutPhase};
 pub use redact::mask_phone;
 pub use request::{PreparedSend, SendOptions, SendReceipt, SendRequest};
 pub use retry::RetryPolicy;
 pub use segment::Encoding;
+
+// Compiles the README's examples with the doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -3,16 +3,31 @@
 //! The API documents only the success body, so every other status and body must become a clear
 //! error. The mapping is a pure function of the response, which the shared test vectors exercise
 //! directly.
+//!
+//! ```
+//! use clearline::response::{interpret, ResponseParts};
+//!
+//! let parts = ResponseParts { status: 401, ..Default::default() };
+//! assert_eq!(interpret(&parts).unwrap_err().kind(), clearline::ErrorKind::Authentication);
+//! ```
 
 use std::borrow::Cow;
 use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use crate::error::{body_snippet, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, body_snippet};
 use crate::retry::parse_retry_after;
 
 /// Largest response body read, in bytes. Bytes past it are not read.
+///
+/// ```
+/// use clearline::response::{interpret, ResponseParts, MAX_RESPONSE_BYTES};
+///
+/// let parts = ResponseParts { status: 200, body: b"{", truncated: true, ..Default::default() };
+/// let err = interpret(&parts).unwrap_err();
+/// assert!(err.to_string().contains(&MAX_RESPONSE_BYTES.to_string()));
+/// ```
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// The parts of an HTTP response that decide the outcome of a send.
@@ -65,6 +80,24 @@ struct WireResponse<'a> {
 /// | 429 | [`ErrorKind::RateLimited`] with `retry_after` | false |
 /// | other 4xx | [`ErrorKind::Rejected`] | false |
 /// | 5xx | [`ErrorKind::Server`] | true |
+///
+/// ```
+/// use clearline::response::{interpret, ResponseParts};
+/// use clearline::ErrorKind;
+///
+/// let accepted = ResponseParts {
+///     status: 200,
+///     body: br#"{"succeed":true,"messageId":"msg_1"}"#,
+///     ..Default::default()
+/// };
+/// assert_eq!(interpret(&accepted)?, "msg_1");
+///
+/// let html = ResponseParts { status: 200, body: b"<html>Sign in</html>", ..Default::default() };
+/// let err = interpret(&html).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::UnexpectedResponse);
+/// assert!(err.maybe_sent());
+/// # Ok::<(), clearline::Error>(())
+/// ```
 pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     let status = parts.status;
     let snippet = body_snippet(parts.body);
@@ -171,14 +204,19 @@ fn interpret_success(
             "the body is larger than {MAX_RESPONSE_BYTES} bytes, not the expected small JSON"
         )));
     }
-    let wire: WireResponse<'_> = match serde_json::from_slice(parts.body) {
+    // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
+    let body = parts
+        .body
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(parts.body);
+    let wire: WireResponse<'_> = match serde_json::from_slice(body) {
         Ok(wire) => wire,
         Err(err) => {
-            let problem = if looks_like_html(parts.body) {
+            let problem = if looks_like_html(body) {
                 "the body is an HTML page, not JSON (a proxy, load balancer or captive portal may \
                  have answered)"
                     .to_owned()
-            } else if parts.body.is_empty() {
+            } else if body.is_empty() {
                 "the body is empty, not the expected JSON".to_owned()
             } else {
                 format!("the body is not the expected JSON ({err})")
@@ -200,7 +238,7 @@ fn interpret_success(
             format!(
                 "ClearLine did not accept the message (\"succeed\": false); the SMS was not \
                  sent{}",
-                reason_from_body(parts.body)
+                reason_from_body(body)
                     .map(|reason| format!(": {reason}"))
                     .unwrap_or_else(|| quoted.to_owned())
             ),

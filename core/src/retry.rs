@@ -4,6 +4,14 @@
 //! (DNS failure, refused, TLS handshake failure, connect timeout) or ClearLine answered 429. A
 //! timeout after the request was written, a reset mid-response and every 5xx are not retried,
 //! because ClearLine may have queued the message, and a second POST would send it twice.
+//!
+//! ```
+//! use clearline::response::{interpret, ResponseParts};
+//! use clearline::RetryPolicy;
+//!
+//! let server_error = interpret(&ResponseParts { status: 500, ..Default::default() }).unwrap_err();
+//! assert_eq!(RetryPolicy::default().retry_delay(&server_error, 1), None);
+//! ```
 
 use std::time::{Duration, SystemTime};
 

@@ -8,6 +8,14 @@
 //! NOTE: ClearLine does not document its own segmentation, so these figures are an estimate of
 //! what the carrier bills. A GSM-7 escape pair that straddles a segment boundary can add one
 //! segment that this count does not see.
+//!
+//! ```
+//! use clearline::segment::count_segments;
+//! use clearline::Encoding;
+//!
+//! assert_eq!(count_segments("Hello"), (Encoding::Gsm7, 1));
+//! assert_eq!(count_segments(&"Привет ".repeat(20)), (Encoding::Ucs2, 3));
+//! ```
 
 /// Characters of the GSM 03.38 basic alphabet, each one septet.
 const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1b}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
@@ -35,6 +43,13 @@ pub enum Encoding {
 impl Encoding {
     /// Returns the encoding a text needs: GSM-7 when every character is in the GSM 03.38
     /// alphabet or its extension table, otherwise UCS-2.
+    ///
+    /// ```
+    /// use clearline::Encoding;
+    ///
+    /// assert_eq!(Encoding::of("Price: 5€ [sale]"), Encoding::Gsm7);
+    /// assert_eq!(Encoding::of("Your code 🔐"), Encoding::Ucs2);
+    /// ```
     pub fn of(text: &str) -> Encoding {
         if text.chars().all(|ch| gsm7_septets(ch).is_some()) {
             Encoding::Gsm7

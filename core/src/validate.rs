@@ -2,6 +2,15 @@
 //!
 //! These rules run before any I/O, so a bad request never reaches ClearLine. The sandbox uses the
 //! same functions to decide its 400 answers, which keeps the simulator and the SDK in step.
+//!
+//! ```
+//! use clearline::validate::{canonical_callback_url, canonical_phone, check_message};
+//!
+//! assert_eq!(canonical_phone("+1 (202) 555-1234")?, "+12025551234");
+//! check_message("Your code is 1234", 1600)?;
+//! assert!(canonical_callback_url("javascript:alert(1)").is_err());
+//! # Ok::<(), clearline::Error>(())
+//! ```
 
 use url::{Host, Url};
 
@@ -11,12 +20,34 @@ use crate::error::{Error, Result};
 ///
 /// 1,600 characters is ten concatenated GSM-7 segments of 160 characters, a common carrier
 /// limit. [`crate::ClientBuilder::max_message_chars`] changes it.
+///
+/// ```
+/// use clearline::validate::{check_message, DEFAULT_MAX_MESSAGE_CHARS};
+///
+/// assert!(check_message(&"a".repeat(DEFAULT_MAX_MESSAGE_CHARS), DEFAULT_MAX_MESSAGE_CHARS).is_ok());
+/// assert!(check_message(&"a".repeat(DEFAULT_MAX_MESSAGE_CHARS + 1), DEFAULT_MAX_MESSAGE_CHARS).is_err());
+/// ```
 pub const DEFAULT_MAX_MESSAGE_CHARS: usize = 1_600;
 
 /// Maximum length of a callback URL, in bytes.
+///
+/// ```
+/// use clearline::validate::{canonical_callback_url, MAX_CALLBACK_URL_LEN};
+///
+/// let long = format!("https://app.example.com/{}", "a".repeat(MAX_CALLBACK_URL_LEN));
+/// assert!(canonical_callback_url(&long).is_err());
+/// ```
 pub const MAX_CALLBACK_URL_LEN: usize = 2_048;
 
 /// Minimum and maximum number of digits after the `+` of an E.164 number.
+///
+/// ```
+/// use clearline::validate::{canonical_phone, PHONE_DIGITS};
+///
+/// assert_eq!(PHONE_DIGITS, 2..=15);
+/// assert!(canonical_phone("+123456789012345").is_ok());
+/// assert!(canonical_phone("+1234567890123456").is_err());
+/// ```
 pub const PHONE_DIGITS: std::ops::RangeInclusive<usize> = 2..=15;
 
 /// Longest part of a rejected value quoted back in an error message, in characters.
@@ -38,6 +69,31 @@ pub(crate) fn quote(value: &str) -> String {
         shown.push('…');
     }
     format!("{shown:?}")
+}
+
+/// Hides the secrets a URL may carry before it is quoted in a message: the `user:password@`
+/// part and, with `hide_query`, the query string. Works on text that does not parse as a URL.
+pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
+    let mut redacted = raw.to_owned();
+    if hide_query {
+        if let Some(query_start) = redacted.find('?') {
+            let fragment_start = redacted[query_start..]
+                .find('#')
+                .map_or(redacted.len(), |offset| query_start + offset);
+            redacted.replace_range(query_start + 1..fragment_start, "***");
+        }
+    }
+    let Some(scheme_end) = redacted.find("://") else {
+        return redacted;
+    };
+    let authority_start = scheme_end + 3;
+    let authority_end = redacted[authority_start..]
+        .find(['/', '?', '#'])
+        .map_or(redacted.len(), |offset| authority_start + offset);
+    if let Some(at) = redacted[authority_start..authority_end].rfind('@') {
+        redacted.replace_range(authority_start..authority_start + at, "***");
+    }
+    redacted
 }
 
 /// Validates a phone number and returns its canonical E.164 form.
@@ -84,7 +140,7 @@ pub fn canonical_phone(phone: &str) -> Result<String> {
                 return Err(invalid(format!(
                     "{other:?} is not allowed; E.164 numbers contain only digits after the \"+\" \
                      (spaces, hyphens, dots and parentheses are removed)"
-                )))
+                )));
             }
         }
     }
@@ -206,7 +262,10 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
     let invalid = |reason: &str| {
         Error::validation(
             "callbackUrl",
-            format!("invalid callback URL {}: {reason}", quote(callback_url)),
+            format!(
+                "invalid callback URL {}: {reason}",
+                quote(&redact_url_secrets(callback_url, false))
+            ),
         )
     };
 
@@ -244,7 +303,7 @@ pub(crate) fn check_secure_url(url: &Url) -> std::result::Result<(), String> {
                 "plain http is allowed only for loopback hosts (localhost, 127.0.0.0/8, [::1]); \
                  use https"
                     .into(),
-            )
+            );
         }
         other => return Err(format!("the scheme {other:?} is not supported; use https")),
     }
@@ -333,6 +392,31 @@ mod tests {
         let err = canonical_callback_url("https://user:pw@example.com/hook").err();
         let message = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("user name or password"), "{message}");
+    }
+
+    #[test]
+    fn callback_url_error_hides_password() {
+        let err = canonical_callback_url("https://user:hunter2@example.com/hook").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            message.contains("https://***@example.com/hook"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn redact_url_secrets_hides_query_when_asked() {
+        let url = "https://u:p@host.example/path?key=secret#top";
+        assert_eq!(
+            redact_url_secrets(url, true),
+            "https://***@host.example/path?***#top"
+        );
+        assert_eq!(
+            redact_url_secrets(url, false),
+            "https://***@host.example/path?key=secret#top"
+        );
+        assert_eq!(redact_url_secrets("no scheme@here", true), "no scheme@here");
     }
 
     #[test]
