@@ -109,7 +109,8 @@ describe('parseCallback objects follow the core rules', () => {
 
   test('duplicate field in text is rejected', () => {
     const err = parseError(() => parseCallback('{"messageId":"a","messageId":"b","deliveryStatus":"Delivered"}'))
-    assert.match(err.message, /duplicate field/)
+    assert.match(err.message, /appears more than once/)
+    assert.equal(err.field, 'messageId')
   })
 })
 

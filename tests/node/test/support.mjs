@@ -116,7 +116,7 @@ export async function startServer(reply = () => ({})) {
  * Starts a server that answers every request with `response`, written byte for byte, so a test
  * controls the status line and every header.
  *
- * @param {string} response the whole HTTP response
+ * @param {Buffer} response the whole HTTP response
  * @returns {Promise<RawServer>}
  */
 export async function startRawServer(response) {
