@@ -72,7 +72,7 @@ export interface SendManyOptions extends SendOptions {
 /** The SMS encoding a text needs. */
 export type Encoding = 'GSM-7' | 'UCS-2'
 
-/** What a successful send resolves to. */
+/** The receipt of an accepted SMS. */
 export interface SendReceipt {
   /** The id ClearLine gave the message. Delivery reports carry it. */
   readonly messageId: string
@@ -126,21 +126,21 @@ export declare class Client {
 
 /** The stable code of each kind of {@link ClearLineError}. */
 export type ClearLineErrorCode =
-  /** The client could not be built: no API key, an invalid base URL, a zero timeout. */
+  /** The client could not be built: no API key, or an invalid key, base URL or environment. */
   | 'CLEARLINE_CONFIGURATION'
   /** The send request failed validation before any I/O; `field` names the field. */
   | 'CLEARLINE_VALIDATION'
-  /** ClearLine answered 401 or 403: the API key is missing, wrong or revoked. */
+  /** ClearLine responded with 401 or 403: the API key is missing, wrong or revoked. */
   | 'CLEARLINE_AUTH'
-  /** ClearLine answered `"succeed": false`, or a 4xx other than 401, 403 and 429. */
+  /** ClearLine returned `"succeed": false`, or a 4xx other than 401, 403 and 429. */
   | 'CLEARLINE_REJECTED'
-  /** ClearLine answered 429; `retryAfterMs` carries its `Retry-After`. */
+  /** ClearLine responded with 429; `retryAfterMs` carries its `Retry-After`. */
   | 'CLEARLINE_RATE_LIMITED'
-  /** ClearLine answered 5xx. */
+  /** ClearLine responded with 5xx. */
   | 'CLEARLINE_SERVER'
   /** A redirect, a 1xx, or a 2xx whose body is not the expected JSON. */
   | 'CLEARLINE_UNEXPECTED_RESPONSE'
-  /** A connect or response timeout; `timeoutPhase` says which. */
+  /** A connect or response timeout; `timeoutPhase` tells which. */
   | 'CLEARLINE_TIMEOUT'
   /** The connection could not be made, or broke during the exchange. */
   | 'CLEARLINE_CONNECTION'
@@ -166,7 +166,7 @@ export interface ClearLineErrorDetails {
 }
 
 /**
- * An error from the ClearLine client or the delivery-report parser. Its message says what
+ * An error from the ClearLine client or the delivery-report parser. Its message states what
  * failed, on which value, and what to do next, and never contains the API key.
  */
 export declare class ClearLineError extends Error {
@@ -175,7 +175,7 @@ export declare class ClearLineError extends Error {
   name: string
   /** The stable code of the kind of failure. */
   readonly code: ClearLineErrorCode
-  /** The HTTP status ClearLine answered, or null when the failure came before a response. */
+  /** The HTTP status of ClearLine's response, or null when the failure came before a response. */
   readonly status: number | null
   /**
    * `true` when the SMS may have gone out despite the error. Retrying such an error yourself

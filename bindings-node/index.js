@@ -2,10 +2,10 @@
 
 // The public API of the `clearline` package, over the native module in `native.js`.
 //
-// Every ClearLine rule runs in the Rust core. This file adds only what JavaScript callers expect:
-// argument type checks that throw TypeError or RangeError naming the argument, the
-// `ClearLineError` class, AbortSignal support, caller stack traces on asynchronous errors, and a
-// `util.inspect` form of the client that hides the API key.
+// Every ClearLine rule runs in the Rust core. This file adds only what JavaScript callers expect.
+// Argument type checks throw a TypeError or RangeError naming the argument. It also defines the
+// `ClearLineError` class, connects AbortSignal, gives asynchronous errors the caller's stack, and
+// shows the client in `util.inspect` without its API key.
 
 const util = require('node:util')
 const native = require('./native.js')
@@ -192,7 +192,7 @@ class Client {
       return options.stylize('[Client]', 'special')
     }
     const description = this.#native.describe()
-    const shown = {
+    const visible = {
       baseUrl: description.baseUrl,
       environment: description.environment,
       apiKey: description.apiKey,
@@ -200,14 +200,14 @@ class Client {
       connectTimeoutMs: description.connectTimeoutMs,
       maxRetries: description.maxRetries,
     }
-    return `Client ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+    return `Client ${inspect(visible, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
   }
 }
 
 /**
- * Calls a batch's progress callback in order, never after the batch settled, and once more with
- * the final count if the last call from the core has not arrived yet (calls from the core and
- * the batch's result travel separately to the JavaScript thread).
+ * Calls a batch's progress callback in order and never after the batch settled. The core's calls
+ * and the batch's result reach the JavaScript thread separately, so the final count may arrive
+ * late: `finish` then reports it itself before the batch resolves.
  */
 class ProgressReporter {
   /** @param {(done: number, total: number) => void} callback */
@@ -445,11 +445,11 @@ function describeValue(value, secret = false) {
   if (secret) {
     return `type ${typeof value}`
   }
-  let shown = util.inspect(value)
-  if (shown.length > 28) {
-    shown = `${shown.slice(0, 25)}...`
+  let preview = util.inspect(value)
+  if (preview.length > 28) {
+    preview = `${preview.slice(0, 25)}...`
   }
-  return `type ${typeof value} (${shown})`
+  return `type ${typeof value} (${preview})`
 }
 
 /**

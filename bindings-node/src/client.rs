@@ -60,7 +60,7 @@ pub struct ClientDescription {
     pub user_agent: String,
 }
 
-/// What a send resolves to.
+/// The receipt a send resolves to.
 #[napi(object)]
 pub struct Receipt {
     /// The id ClearLine gave the message; delivery reports carry it.
@@ -212,7 +212,7 @@ impl NativeClient {
     /// Sends many SMS in the core at a bounded concurrency and resolves to one result object per
     /// message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`.
     ///
-    /// `messages` holds objects with `phone`, `message` and an optional `callbackUrl`, all strings
+    /// `messages` contains objects with `phone`, `message` and an optional `callbackUrl`, all strings
     /// (checked by `index.js`). `on_progress` receives `(done, total)` through a weak threadsafe
     /// function, so it never keeps the event loop alive on its own.
     #[napi]

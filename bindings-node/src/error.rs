@@ -22,7 +22,7 @@ pub(crate) const INTERNAL_CODE: &str = "CLEARLINE_INTERNAL";
 pub struct ErrorDetails {
     /// The stable code of the error kind, such as `CLEARLINE_RATE_LIMITED`.
     pub code: String,
-    /// The HTTP status ClearLine answered, when the failure came from a response.
+    /// The HTTP status of the response, when the failure came from one.
     pub status: Option<u32>,
     /// `true` when the SMS may have gone out despite the error.
     pub maybe_sent: bool,
@@ -92,7 +92,7 @@ impl ErrorExt for clearline::Error {
 
 /// Builds the error for a panic caught at the boundary: a bug in the SDK, not in the caller.
 ///
-/// `maybe_sent` says whether a send was in flight when it happened.
+/// `maybe_sent` is true when a send was in flight when it happened.
 pub(crate) fn internal_error(
     env: &Env,
     payload: &(dyn Any + Send),

@@ -1,11 +1,11 @@
 //! Runs core futures on napi-rs's Tokio runtime and settles their Promises on the JavaScript
 //! thread, with panics contained.
 //!
-//! napi-rs creates one multi-threaded Tokio runtime per process when the first environment loads
-//! the addon and shuts it down when the last one exits, so a process that loads the addon only in
-//! `worker_threads` workers gets a fresh runtime each time one starts after all others exited.
-//! Its threads are not libuv handles: only a pending Promise keeps the event loop alive, and the
-//! process exits once the last one settles.
+//! napi-rs (3.16) creates one multi-threaded Tokio runtime per process when the first environment
+//! loads the addon, and shuts it down when the last environment exits. A process that loads the
+//! addon only in `worker_threads` workers therefore gets a fresh runtime whenever a worker starts
+//! after all others exited. The runtime's threads are not libuv handles: only a pending Promise
+//! keeps the event loop alive, so the process exits once the last one settles.
 //!
 //! A panic in a future rejects its Promise with a `CLEARLINE_INTERNAL` error, and a panic in a
 //! synchronous call throws one, instead of leaving the Promise pending or aborting Node.
@@ -23,7 +23,7 @@ use crate::error::internal_error;
 /// Spawns `future` on the runtime and returns its Promise, which `settle` resolves or rejects on
 /// the JavaScript thread with the future's output.
 ///
-/// `maybe_sent` says whether a panic in the future could have happened with a send in flight.
+/// `maybe_sent` is true when a panic in the future could happen with a send in flight.
 pub(crate) fn spawn_promise<'env, T, V, F, S>(
     env: &'env Env,
     future: F,

@@ -1,13 +1,13 @@
 //! Reading JavaScript strings without losing broken text.
 //!
-//! Node-API converts a string to UTF-8 by replacing each lone surrogate with U+FFFD, and says
-//! nothing. A send must never carry a replaced character, so text is read as UTF-8 and, only when
+//! Node-API converts a string to UTF-8 by replacing each lone surrogate with U+FFFD, without an
+//! error. A send must never carry a replaced character, so text is read as UTF-8 and, only when
 //! the result contains U+FFFD, read again as UTF-16 to tell a real U+FFFD from a replaced lone
 //! surrogate. Well-formed strings, the common case, are read once.
 
 use napi::{JsString, Result};
 
-/// The text of a JavaScript string, or `None` when it contains a lone surrogate.
+/// Reads the text of a JavaScript string, or returns `None` when it contains a lone surrogate.
 pub(crate) fn read(value: JsString<'_>) -> Result<Option<String>> {
     let utf8 = value.into_utf8()?.into_owned()?;
     if !utf8.contains(char::REPLACEMENT_CHARACTER) {
@@ -16,7 +16,7 @@ pub(crate) fn read(value: JsString<'_>) -> Result<Option<String>> {
     Ok(String::from_utf16(&utf16_units(value)?).ok())
 }
 
-/// The bytes of a JavaScript string in UTF-8, with each lone surrogate encoded as its own
+/// Reads the bytes of a JavaScript string in UTF-8, with each lone surrogate encoded as its own
 /// three-byte sequence (WTF-8).
 ///
 /// Those sequences are invalid UTF-8, so a parser rejects them as it rejects any other invalid
