@@ -50,6 +50,7 @@ struct EnvState {
 #[napi(js_name = "registerErrorClass")]
 pub fn register_error_class(
     env: Env,
+    #[napi(ts_arg_type = "new (message: string, details: ErrorDetails) => Error")]
     error_class: Function<FnArgs<(String, ErrorDetails)>, ()>,
 ) -> napi::Result<()> {
     let state = EnvState {

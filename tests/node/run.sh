@@ -27,8 +27,8 @@ case "$profile" in
 esac
 npx napi build "${build_args[@]}"
 
-echo "==> tsc --strict on the package typings"
-npx tsc --noEmit --strict index.d.ts index.d.mts
+echo "==> tsc --strict on the package's JavaScript and typings"
+npx tsc -p tsconfig.json
 
 echo "==> npm pack"
 rm -rf "$build"
