@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the Node suite against the npm package as a user installs it: builds the addon, packs the
-# package, installs the tarball into a temporary project under .build/node/, and runs the
-# node:test files there, then `tsc --noEmit --strict` on the typings, the tests and the examples.
+# Runs the Node suite against the npm package as a user installs it. It builds the addon, packs
+# the package and installs the tarball into a temporary project under .build/node/. There it runs
+# `tsc --noEmit --strict` on the tests and examples, then the node:test files.
 #
 # Usage: tests/node/run.sh [TEST_FILE...]   (file names relative to tests/node/test/)
 # Environment:

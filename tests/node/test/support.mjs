@@ -23,7 +23,7 @@ export const TEST_DIR = path.dirname(fileURLToPath(import.meta.url))
  */
 
 /**
- * How a fake ClearLine answers one request. Without `status`, it accepts the SMS.
+ * How a fake ClearLine responds to one request. Without `status`, it accepts the SMS.
  *
  * @typedef {object} Reply
  * @property {number} [status]
@@ -113,7 +113,7 @@ export async function startServer(reply = () => ({})) {
  */
 
 /**
- * Starts a server that answers every request with `response`, written byte for byte, so a test
+ * Starts a server that responds to every request with `response`, written byte for byte, so a test
  * controls the status line and every header.
  *
  * @param {Buffer} response the whole HTTP response
