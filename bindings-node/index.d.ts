@@ -6,25 +6,25 @@ export type Environment = 'production' | 'staging'
 /** Options of {@link Client}. */
 export interface ClientOptions {
   /** The API key. Without it, the client reads the `CLEARLINE_API_KEY` environment variable. */
-  apiKey?: string
+  apiKey?: string | undefined
   /** `production` (the default, `https://api.clearline.me`) or `staging`. Exclusive with `baseUrl`. */
-  environment?: Environment
+  environment?: Environment | undefined
   /**
    * A custom base URL, such as a sandbox's `http://127.0.0.1:PORT` or a proxy. It must use
    * `https`, except on loopback hosts. Exclusive with `environment`.
    */
-  baseUrl?: string
+  baseUrl?: string | undefined
   /** Total time of a send in milliseconds, retries and their waits included (default 30,000). */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Time allowed to open a connection in milliseconds, per attempt (default 10,000). */
-  connectTimeoutMs?: number
+  connectTimeoutMs?: number | undefined
   /**
    * How many times a send is retried when it provably did not reach ClearLine (connect failures)
    * or was rate-limited (default 2). A send that may have reached ClearLine is never retried.
    */
-  maxRetries?: number
+  maxRetries?: number | undefined
   /** The longest accepted message, in Unicode characters (default 1,600). */
-  maxMessageChars?: number
+  maxMessageChars?: number | undefined
 }
 
 /**
@@ -44,7 +44,7 @@ export interface SendRequest {
   /** The text of the SMS: not blank, without NUL, at most `maxMessageChars` characters. */
   message: string
   /** The HTTPS URL ClearLine POSTs the delivery report to. */
-  callbackUrl?: string | null
+  callbackUrl?: string | null | undefined
 }
 
 /** Per-call options of {@link Client.send}. */
@@ -53,20 +53,20 @@ export interface SendOptions {
    * Aborts the send: the HTTP request is dropped and the Promise rejects with a
    * {@link SendAbortError}.
    */
-  signal?: AbortSignalLike
+  signal?: AbortSignalLike | undefined
   /** Total time of this send in milliseconds, replacing the client's `timeoutMs`. */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 /** Options of {@link Client.sendMany}. */
 export interface SendManyOptions extends SendOptions {
   /** How many sends are in flight at once (default 16). */
-  concurrency?: number
+  concurrency?: number | undefined
   /**
    * Receives the number of messages finished and the total, at most every 50 ms and once with
    * `done === total` before the Promise resolves. It runs on the main thread, so keep it short.
    */
-  onProgress?: (done: number, total: number) => void
+  onProgress?: ((done: number, total: number) => void) | undefined
 }
 
 /** The SMS encoding a text needs. */
