@@ -256,3 +256,134 @@ export type DeliveryReport = DeliveredReport | FailedReport | UnknownStatusRepor
  * @throws {TypeError} when `body` is none of the accepted types.
  */
 export declare function parseCallback(body: Uint8Array | string | object): DeliveryReport
+
+/** Options of {@link Sandbox.start}. */
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number | undefined
+  /** The API key the sandbox accepts; by default an obviously fake one is generated. */
+  apiKey?: string | undefined
+  /** Delay between accepting a message and the first POST of its delivery report (default 20). */
+  callbackDelayMs?: number | undefined
+  /** POSTs per delivery report when the receiver does not respond with 200 (default 3). */
+  callbackMaxAttempts?: number | undefined
+  /** Wait before the second POST of a report, in milliseconds; later waits double (default 100). */
+  callbackRetryBackoffMs?: number | undefined
+  /** Time allowed for one callback POST, in milliseconds (default 5,000). */
+  callbackTimeoutMs?: number | undefined
+}
+
+/** A message the sandbox accepted. */
+export interface ReceivedMessage {
+  readonly messageId: string
+  /** The recipient in canonical E.164 form. */
+  readonly phone: string
+  readonly message: string
+  readonly callbackUrl: string | null
+  readonly receivedAt: Date
+}
+
+/** One POST of a delivery report to a callback URL. */
+export interface CallbackAttempt {
+  readonly messageId: string
+  readonly url: string
+  /** 1 for the first POST of this report, 2 for the first retry, and so on. */
+  readonly attempt: number
+  /** The receiver's HTTP status, or null when no response arrived. */
+  readonly status: number | null
+  /** Time until the response status or the error. */
+  readonly latencyMs: number
+  /** Why the attempt failed, or null when the receiver responded with 200. */
+  readonly error: string | null
+  readonly at: Date
+}
+
+/** The final result of delivering one report: a 200 response, or attempts exhausted. */
+export interface CallbackOutcome {
+  readonly messageId: string
+  /** The report that was POSTed. */
+  readonly report: DeliveryReport
+  /** `true` when the receiver responded with 200. */
+  readonly delivered: boolean
+  /** The number of POSTs made. */
+  readonly attempts: number
+}
+
+/** A replacement for the sandbox's normal handling of a send. */
+export type Fault =
+  /** Responds with `status`, an optional `Retry-After` and an optional body. */
+  | { kind: 'status'; status: number; retryAfter?: string | undefined; body?: string | undefined }
+  /** Waits `ms` milliseconds, then handles the send normally. */
+  | { kind: 'latency'; ms: number }
+  /** Reads the request, then closes the connection without responding. */
+  | { kind: 'closeConnection' }
+  /** Responds with 200 and an HTML page, as a captive portal would. */
+  | { kind: 'nonJsonBody' }
+  /** Responds with 307 Temporary Redirect to `location`. */
+  | { kind: 'redirect'; location: string }
+
+/** The codes of {@link SandboxError}. */
+export type SandboxErrorCode =
+  | 'CLEARLINE_SANDBOX_BIND'
+  | 'CLEARLINE_SANDBOX_CONFIG'
+  | 'CLEARLINE_SANDBOX_TIMEOUT'
+  | 'CLEARLINE_SANDBOX_STOPPED'
+  | 'CLEARLINE_SANDBOX'
+
+/** A failure of the sandbox itself: it could not start, a wait timed out, or it was stopped. */
+export declare class SandboxError extends Error {
+  readonly code: SandboxErrorCode
+  /** For `CLEARLINE_SANDBOX_TIMEOUT`, the outcomes that did arrive; otherwise empty. */
+  readonly arrived: CallbackOutcome[]
+}
+
+/**
+ * An embedded ClearLine simulator for tests and demos: a real HTTP server on 127.0.0.1 that
+ * accepts sends with the same validation rules as the client and POSTs delivery reports to
+ * loopback callback URLs. Reports for `+12025550101`, `+12025550102` and `+12025550103` fail
+ * (`Failed`, `Expired`, `Rejected`); every other number is delivered.
+ *
+ * It never keeps the process alive by itself. Stop it with {@link Sandbox.stop}.
+ */
+export declare class Sandbox {
+  private constructor()
+
+  /**
+   * Starts a sandbox.
+   *
+   * @throws {SandboxError} with code `CLEARLINE_SANDBOX_BIND` when the port is taken, or
+   *   `CLEARLINE_SANDBOX_CONFIG` for an invalid API key.
+   */
+  static start(options?: SandboxOptions): Promise<Sandbox>
+
+  /** The base URL to give a client, such as `http://127.0.0.1:40123`. */
+  readonly baseUrl: string
+  /** The port on 127.0.0.1. */
+  readonly port: number
+  /** The API key the sandbox accepts. */
+  readonly apiKey: string
+
+  /** Creates a client for this sandbox, with the other options given. */
+  client(options?: Omit<ClientOptions, 'apiKey' | 'baseUrl' | 'environment'>): Client
+  /** Returns the accepted messages, oldest first. */
+  messages(): ReceivedMessage[]
+  /** Returns every POST of a delivery report, in the order they were made. */
+  callbackAttempts(): CallbackAttempt[]
+  /** Returns the final result of each delivery report so far, in the order they were decided. */
+  callbackOutcomes(): CallbackOutcome[]
+  /**
+   * Waits until `count` delivery reports have a final outcome and resolves to all outcomes so
+   * far. Only sends with a callback URL get a report.
+   *
+   * @throws {SandboxError} with code `CLEARLINE_SANDBOX_TIMEOUT` after `timeoutMs` (default 5,000).
+   */
+  waitForCallbacks(count: number, options?: { timeoutMs?: number | undefined }): Promise<CallbackOutcome[]>
+  /** Makes the next `times` sends (default 1) get `fault` instead of the normal response. */
+  injectFault(fault: Fault, options?: { times?: number | undefined }): void
+  /** Drops every injected fault not used yet. */
+  clearFaults(): void
+  /** Forgets messages, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  reset(): void
+  /** Stops the server and every callback task; resolves once the port is free. */
+  stop(): Promise<void>
+}

@@ -10,9 +10,12 @@
 const { Client } = require('./lib/client.js')
 const { parseCallback } = require('./lib/callback.js')
 const { ClearLineError } = require('./lib/error.js')
+const { Sandbox, SandboxError } = require('./lib/sandbox.js')
 
 module.exports = {
   Client,
   ClearLineError,
   parseCallback,
+  Sandbox,
+  SandboxError,
 }

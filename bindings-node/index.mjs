@@ -2,5 +2,5 @@
 // module state agree whichever way the package is loaded.
 import clearline from './index.js'
 
-export const { Client, ClearLineError, parseCallback } = clearline
+export const { Client, ClearLineError, parseCallback, Sandbox, SandboxError } = clearline
 export default clearline

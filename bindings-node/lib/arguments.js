@@ -85,6 +85,25 @@ function optionalTimeout(name, value) {
 }
 
 /**
+ * Checks a duration that may be zero, such as a delay.
+ *
+ * @param {string} name
+ * @param {unknown} value
+ */
+function optionalDelay(name, value) {
+  if (value === undefined) {
+    return undefined
+  }
+  if (typeof value !== 'number') {
+    throw invalidType(name, 'of type number', value)
+  }
+  if (!(value >= 0 && value <= MAX_TIMEOUT_MS)) {
+    throw outOfRange(name, `>= 0 and <= ${MAX_TIMEOUT_MS} (milliseconds)`, value)
+  }
+  return value
+}
+
+/**
  * @param {string} name
  * @param {unknown} value
  * @param {number} min
@@ -178,6 +197,7 @@ module.exports = {
   optionalString,
   optionalFunction,
   optionalTimeout,
+  optionalDelay,
   optionalInteger,
   invalidType,
   withCode,

@@ -18,6 +18,7 @@ mod client;
 mod error;
 mod logging;
 mod runtime;
+mod sandbox;
 mod text;
 
 #[napi_derive::module_init]

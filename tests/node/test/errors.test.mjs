@@ -1,10 +1,10 @@
 // @ts-check
-// Every ClearLineError code, raised by real exchanges with loopback servers.
+// Every ClearLineError code, raised by real exchanges with the sandbox and loopback servers.
 
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 
-import { ClearLineError, Client, parseCallback } from 'clearline'
+import { ClearLineError, Client, Sandbox, parseCallback } from 'clearline'
 import { API_KEY, closedPort, startServer } from './support.mjs'
 
 const REQUEST = { phone: '+12025550100', message: 'Your code is 0420' }
@@ -136,48 +136,52 @@ describe('ClearLineError', () => {
     }
   })
 
-  describe('from responses', () => {
-    /** @type {import('./support.mjs').FakeServer} */
-    let server
-    /** @type {import('./support.mjs').Reply} */
-    let next = {}
+  describe('from the sandbox', () => {
+    /** @type {Sandbox} */
+    let sandbox
 
     before(async () => {
-      server = await startServer(() => next)
+      sandbox = await Sandbox.start()
     })
-    after(() => server.close())
+    after(() => sandbox.stop())
 
     /**
-     * @param {import('./support.mjs').Reply} reply
+     * Injects `fault` and returns the error of the next send.
+     *
+     * @param {import('clearline').Fault | null} fault
      * @param {import('clearline').ClientOptions} [options]
      */
-    async function sendWith(reply, options) {
-      next = reply
-      return rejection(client(server.url, options).send(REQUEST))
+    async function sendWith(fault, options = {}) {
+      sandbox.clearFaults()
+      if (fault !== null) {
+        sandbox.injectFault(fault)
+      }
+      return rejection(sandbox.client({ maxRetries: 0, ...options }).send(REQUEST))
     }
 
-    test('auth: 401', async () => {
-      const err = await sendWith({ status: 401, body: '{"message":"Invalid API key"}' })
+    test('auth: wrong key', async () => {
+      const wrongKey = new Client({ apiKey: API_KEY, baseUrl: sandbox.baseUrl })
+      const err = await rejection(wrongKey.send(REQUEST))
       assert.equal(err.code, 'CLEARLINE_AUTH')
       assert.equal(err.status, 401)
       assert.equal(err.maybeSent, false)
-      assert.equal(err.bodySnippet, '{"message":"Invalid API key"}')
     })
 
     test('rejected: succeed false', async () => {
-      const err = await sendWith({ status: 200, body: '{"succeed":false}' })
+      const err = await sendWith({ kind: 'status', status: 200, body: '{"succeed":false}' })
       assert.equal(err.code, 'CLEARLINE_REJECTED')
       assert.equal(err.maybeSent, false)
     })
 
     test('rejected: 400', async () => {
-      const err = await sendWith({ status: 400, body: 'bad number' })
+      const err = await sendWith({ kind: 'status', status: 400, body: 'bad number' })
       assert.equal(err.code, 'CLEARLINE_REJECTED')
       assert.equal(err.status, 400)
+      assert.equal(err.bodySnippet, 'bad number')
     })
 
     test('rate limited: 429 with Retry-After', async () => {
-      const err = await sendWith({ status: 429, headers: { 'Retry-After': '7' }, body: '' })
+      const err = await sendWith({ kind: 'status', status: 429, retryAfter: '7' })
       assert.equal(err.code, 'CLEARLINE_RATE_LIMITED')
       assert.equal(err.retryAfterMs, 7000)
       assert.equal(err.maybeSent, false)
@@ -185,30 +189,37 @@ describe('ClearLineError', () => {
     })
 
     test('server: 503', async () => {
-      const err = await sendWith({ status: 503, body: 'down for maintenance' })
+      const err = await sendWith({ kind: 'status', status: 503, body: 'down for maintenance' })
       assert.equal(err.code, 'CLEARLINE_SERVER')
       assert.equal(err.status, 503)
       assert.equal(err.maybeSent, true)
     })
 
     test('unexpected response: HTML on 200', async () => {
-      const err = await sendWith({ status: 200, headers: { 'Content-Type': 'text/html' }, body: '<html>proxy</html>' })
+      const err = await sendWith({ kind: 'nonJsonBody' })
       assert.equal(err.code, 'CLEARLINE_UNEXPECTED_RESPONSE')
       assert.equal(err.maybeSent, true)
-      assert.equal(err.bodySnippet, '<html>proxy</html>')
+      assert.match(err.bodySnippet ?? '', /html/i)
     })
 
     test('timeout: no answer within timeoutMs', async () => {
-      const err = await sendWith({ hang: true }, { timeoutMs: 200 })
+      const err = await sendWith({ kind: 'latency', ms: 5000 }, { timeoutMs: 200 })
       assert.equal(err.code, 'CLEARLINE_TIMEOUT')
       assert.equal(err.timeoutPhase, 'response')
       assert.equal(err.maybeSent, true)
     })
 
     test('connection: closed after the request', async () => {
-      const err = await sendWith({ destroy: true })
+      const err = await sendWith({ kind: 'closeConnection' })
       assert.equal(err.code, 'CLEARLINE_CONNECTION')
       assert.equal(err.maybeSent, true)
+    })
+
+    test('validation: rejected before any I/O', async () => {
+      const before = sandbox.messages().length
+      const err = await rejection(sandbox.client().send({ phone: '+1', message: 'Hi' }))
+      assert.equal(err.code, 'CLEARLINE_VALIDATION')
+      assert.equal(sandbox.messages().length, before)
     })
   })
 

@@ -1,32 +1,25 @@
 // @ts-check
 // The process exits on its own once the last send settled: nothing the package creates keeps the
-// event loop alive, and a pending send does. Each case runs a script in a child process against a
-// server in this process; the child is killed only if it hangs.
+// event loop alive, the sandbox included, and a pending send does. Each case runs a script with
+// its own sandbox in a child process, which is killed only if it hangs.
 
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 
-import { API_KEY, closedPort, runNode, startServer } from './support.mjs'
+import { API_KEY, closedPort, runNode } from './support.mjs'
 
 describe('process exit', () => {
-  /** @type {import('./support.mjs').FakeServer} */
-  let server
-
-  before(async () => {
-    server = await startServer((request) => (request.body.includes('slow') ? { delayMs: 300 } : {}))
-  })
-  after(() => server.close())
-
   /**
-   * Runs `body` as an ES module with `client` and `REQUEST` in scope.
+   * Runs `body` as an ES module with a started `sandbox`, its `client` and `REQUEST` in scope.
+   * The sandbox never keeps the process alive, so only what `body` leaves pending can.
    *
    * @param {string} body
-   * @param {string} [baseUrl]
    */
-  async function run(body, baseUrl = server.url) {
+  async function run(body) {
     const script = `
-      import { Client } from 'clearline'
-      const client = new Client({ apiKey: ${JSON.stringify(API_KEY)}, baseUrl: ${JSON.stringify(baseUrl)} })
+      import { Client, Sandbox } from 'clearline'
+      const sandbox = await Sandbox.start()
+      const client = sandbox.client()
       const REQUEST = { phone: '+12025550100', message: 'Your code is 0420' }
       ${body}
     `
@@ -38,15 +31,16 @@ describe('process exit', () => {
 
   test('after one send', async () => {
     const stdout = await run(`console.log((await client.send(REQUEST)).messageId)`)
-    assert.match(stdout, /^msg_\d+$/m)
+    assert.match(stdout, /^msg_\w+$/m)
   })
 
   test('stays alive while a send is pending', async () => {
-    // No await at top level: only the pending send keeps the process alive.
+    // No await: only the pending send keeps the process alive until it prints.
     const stdout = await run(`
-      client.send({ ...REQUEST, message: 'slow' }).then((receipt) => console.log('sent', receipt.messageId))
+      sandbox.injectFault({ kind: 'latency', ms: 300 })
+      client.send(REQUEST).then((receipt) => console.log('sent', receipt.messageId))
     `)
-    assert.match(stdout, /^sent msg_\d+$/m)
+    assert.match(stdout, /^sent msg_\w+$/m)
   })
 
   test('after sendMany with onProgress', async () => {
@@ -60,10 +54,10 @@ describe('process exit', () => {
 
   test('after a failed send', async () => {
     const port = await closedPort()
-    const stdout = await run(
-      `await client.send(REQUEST).catch((err) => console.log(err.code))`,
-      `http://127.0.0.1:${port}`
-    )
+    const stdout = await run(`
+      const offline = new Client({ apiKey: ${JSON.stringify(API_KEY)}, baseUrl: 'http://127.0.0.1:${port}' })
+      await offline.send(REQUEST).catch((err) => console.log(err.code))
+    `)
     assert.equal(stdout.trim(), 'CLEARLINE_CONNECTION')
   })
 
@@ -74,21 +68,26 @@ describe('process exit', () => {
       await client.sendMany([REQUEST], { signal: controller.signal })
       console.log(receipt.messageId)
     `)
-    assert.match(stdout, /^msg_\d+$/m)
+    assert.match(stdout, /^msg_\w+$/m)
   })
 
   test('after an aborted send', async () => {
     const stdout = await run(`
+      sandbox.injectFault({ kind: 'latency', ms: 5000 })
       const controller = new AbortController()
-      const pending = client.send({ ...REQUEST, message: 'slow' }, { signal: controller.signal })
+      const pending = client.send(REQUEST, { signal: controller.signal })
       setTimeout(() => controller.abort(), 50)
       await pending.catch((err) => console.log(err.name))
     `)
     assert.equal(stdout.trim(), 'AbortError')
   })
 
-  test('with a client that never sent', async () => {
-    const stdout = await run(`console.log('created')`)
-    assert.equal(stdout.trim(), 'created')
+  test('after the sandbox stopped', async () => {
+    const stdout = await run(`
+      await client.send(REQUEST)
+      await sandbox.stop()
+      console.log('stopped')
+    `)
+    assert.equal(stdout.trim(), 'stopped')
   })
 })

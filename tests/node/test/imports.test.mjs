@@ -16,7 +16,7 @@ test('import and require give the same exports', () => {
   assert.equal(cjs.ClearLineError, ClearLineError)
   assert.equal(cjs.parseCallback, parseCallback)
   assert.equal(clearline, cjs)
-  assert.deepEqual(Object.keys(cjs).sort(), ['ClearLineError', 'Client', 'parseCallback'])
+  assert.deepEqual(Object.keys(cjs).sort(), ['ClearLineError', 'Client', 'Sandbox', 'SandboxError', 'parseCallback'])
 })
 
 test('require from a CommonJS script', async () => {
