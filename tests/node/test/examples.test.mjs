@@ -25,3 +25,13 @@ test('send example reports a ClearLineError', async () => {
   assert.equal(result.code, 1)
   assert.match(result.stderr, /^CLEARLINE_VALIDATION: invalid phone/)
 })
+
+test('sandbox example sends and receives reports', async () => {
+  const result = await runNode(['../examples/sandbox.mjs'])
+  assert.equal(result.code, 0, result.stderr)
+  const lines = result.stdout.trim().split('\n')
+  assert.equal(lines.filter((line) => line.startsWith('sent: ')).length, 2)
+  assert.ok(lines.some((line) => /^report: \S+ Delivered \(Delivered\)$/.test(line)), result.stdout)
+  assert.ok(lines.some((line) => /^report: \S+ DeliveredFailed \(Expired\)$/.test(line)), result.stdout)
+  assert.equal(lines.at(-1), 'failed: CLEARLINE_SERVER, maybeSent true')
+})
