@@ -5,7 +5,8 @@
 //   node webhook.mjs        (then POST reports to http://127.0.0.1:3000/webhooks/sms)
 //
 // ClearLine expects 200 OK. Reports carry no signature and can arrive more than once, so the
-// handler treats messageId as an idempotency key and answers 400 to bodies that are not reports.
+// handler treats messageId as an idempotency key and responds with 400 to bodies that are not
+// reports.
 
 import express from 'express'
 import { ClearLineError, parseCallback } from 'clearline'
