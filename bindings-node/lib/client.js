@@ -36,6 +36,8 @@ class Client {
       throw withCode(err, 'ERR_INVALID_ARG_VALUE')
     }
 
+    // NOTE: without apiKey, the core reads CLEARLINE_API_KEY from the process environment, so a
+    // worker started with its own `env` option does not see a key set only there.
     this.#native = new native.NativeClient({
       apiKey,
       environment,
