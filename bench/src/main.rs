@@ -5,15 +5,20 @@
 //! Rust baseline that the Python and Node benchmarks are compared with, so it measures exactly
 //! what a user's `client.send(...)` costs: validation, the HTTP exchange and the response
 //! parsing, with no retries.
+//!
+//! `clearline-bench parse` times [`clearline::DeliveryReport::parse`] on a callback body, the
+//! baseline of the bindings' `parse_callback`.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::hint::black_box;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use clearline::{Client, SendRequest};
+use clearline::{Client, DeliveryReport, SendRequest};
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
@@ -31,6 +36,8 @@ struct Cli {
 enum Command {
     /// Sends SMS through the Rust client and reports throughput and latency.
     Send(SendArgs),
+    /// Times the parsing of one delivery report body.
+    Parse(ParseArgs),
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +85,37 @@ struct SendArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+struct ParseArgs {
+    /// File with the callback body to parse, such as bench/callback-report.json.
+    #[arg(long)]
+    body_file: PathBuf,
+
+    /// Parses per round.
+    #[arg(long, default_value_t = 200_000)]
+    iterations: u32,
+
+    /// Timed rounds; the fastest one is reported, since noise on a shared machine only adds
+    /// time.
+    #[arg(long, default_value_t = 7)]
+    rounds: u32,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The result of a `parse` run.
+#[derive(Debug, Serialize)]
+struct ParseSummary {
+    mode: &'static str,
+    body_bytes: usize,
+    iterations: u32,
+    rounds: u32,
+    /// Nanoseconds per parse in the fastest round.
+    ns_per_call: f64,
+}
+
 /// The result of a `send` run, printed as text or JSON.
 #[derive(Debug, Serialize)]
 struct SendSummary {
@@ -112,8 +150,72 @@ struct SenderResult {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Send(args) = cli.command;
+    match cli.command {
+        Command::Send(args) => main_send(&args),
+        Command::Parse(args) => main_parse(&args),
+    }
+}
 
+fn main_parse(args: &ParseArgs) -> ExitCode {
+    match run_parse(args) {
+        Ok(summary) => {
+            print_parse_summary(&summary, args.json);
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("clearline-bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_parse(args: &ParseArgs) -> Result<ParseSummary, String> {
+    if args.iterations == 0 || args.rounds == 0 {
+        return Err("--iterations and --rounds must be at least 1".into());
+    }
+    let body = std::fs::read(&args.body_file)
+        .map_err(|err| format!("failed to read {}: {err}", args.body_file.display()))?;
+    // A body the parser rejects would time the error path, not a report.
+    DeliveryReport::parse(&body).map_err(|err| {
+        format!(
+            "{} is not a valid delivery report: {err}",
+            args.body_file.display()
+        )
+    })?;
+
+    let mut fastest = Duration::MAX;
+    for _ in 0..args.rounds {
+        let started = Instant::now();
+        for _ in 0..args.iterations {
+            let _ = black_box(DeliveryReport::parse(black_box(&body)));
+        }
+        fastest = fastest.min(started.elapsed());
+    }
+
+    Ok(ParseSummary {
+        mode: "parse",
+        body_bytes: body.len(),
+        iterations: args.iterations,
+        rounds: args.rounds,
+        ns_per_call: fastest.as_nanos() as f64 / f64::from(args.iterations),
+    })
+}
+
+fn print_parse_summary(summary: &ParseSummary, json: bool) {
+    if json {
+        match serde_json::to_string(summary) {
+            Ok(text) => println!("{text}"),
+            Err(err) => eprintln!("clearline-bench: failed to write JSON: {err}"),
+        }
+        return;
+    }
+    println!(
+        "parse: {} bytes, {:.0} ns per parse (fastest of {} rounds of {})",
+        summary.body_bytes, summary.ns_per_call, summary.rounds, summary.iterations
+    );
+}
+
+fn main_send(args: &SendArgs) -> ExitCode {
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     runtime.enable_all();
     if let Some(threads) = args.threads {
@@ -127,7 +229,7 @@ fn main() -> ExitCode {
         }
     };
 
-    match runtime.block_on(run_send(&args)) {
+    match runtime.block_on(run_send(args)) {
         Ok(summary) => {
             print_summary(&summary, args.json);
             if summary.failed == 0 {
