@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 use tokio::sync::Notify;
 
-use crate::asyncio::{call_soon_threadsafe, future_into_py, running_loop};
+use crate::asyncio::{current_loop, LoopQueue};
 use crate::client::SendReceipt;
 use crate::convert::{self, type_name, Arg};
 use crate::error::exception_instance;
@@ -250,7 +250,7 @@ pub(crate) fn run_blocking(
 }
 
 /// Runs a batch on the runtime and returns an awaitable for its results. `on_progress` runs on
-/// the event loop's thread.
+/// the event loop's thread, each report before the batch's result.
 pub(crate) fn run_async<'py>(
     py: Python<'py>,
     client: clearline::Client,
@@ -262,69 +262,57 @@ pub(crate) fn run_async<'py>(
         on_progress,
     } = call;
     let (requests, rejected) = split(entries);
-    let progress = ProgressState::new(rejected.len(), rejected.len() - requests.len());
-    let reporter = match on_progress {
-        Some(callback) => Some(Arc::new(LoopReporter {
-            event_loop: running_loop(py)?.unbind(),
-            callback,
-        })),
-        None => None,
-    };
+    let total = rejected.len();
+    let rejected_count = total - requests.len();
+    let running = current_loop(py)?;
+    let reporter = on_progress.map(|callback| {
+        Arc::new(LoopReporter {
+            queue: Arc::clone(running.queue()),
+            callback: Arc::new(callback),
+            last_done: AtomicUsize::new(usize::MAX),
+        })
+    });
     let options = match &reporter {
-        Some(_) => progress.attach_to(options),
+        Some(reporter) => {
+            let reporter = Arc::clone(reporter);
+            options.on_progress(Arc::new(move |done, _total| {
+                reporter.report(done + rejected_count, total);
+            }))
+        }
         None => options,
     };
 
-    future_into_py(py, async move {
-        let batch = client.send_many(requests, &options);
-        let Some(reporter) = reporter else {
-            let results = batch.await;
-            return Ok::<_, clearline::Error>(BulkResults { rejected, results });
-        };
-
-        // One report at a time, so they reach the loop in order; a change that arrives while
-        // one is still being handed over is covered by the next one or the final one.
-        let mut batch = std::pin::pin!(batch);
-        let mut pending: Option<tokio::task::JoinHandle<()>> = None;
-        let results = loop {
-            tokio::select! {
-                results = &mut batch => break results,
-                () = progress.changed.notified() => {
-                    if pending.as_ref().is_none_or(|handle| handle.is_finished()) {
-                        pending = Some(reporter.report(progress.done(), progress.total));
-                    }
-                }
-            }
-        };
-        if let Some(handle) = pending {
-            let _ = handle.await;
+    running.spawn(async move {
+        let results = client.send_many(requests, &options).await;
+        // The core reports its last message itself; a batch without sends still gets one report.
+        // Either way it is queued before the result, so the loop runs it first.
+        if let Some(reporter) = &reporter {
+            reporter.report(total, total);
         }
-        // The final report is scheduled before the result, so the loop runs it first.
-        let _ = reporter.report(progress.total, progress.total).await;
-        Ok(BulkResults { rejected, results })
+        Ok::<_, clearline::Error>(BulkResults { rejected, results })
     })
 }
 
-/// Schedules progress calls on an event loop.
+/// Queues progress calls to run on an event loop's thread.
 struct LoopReporter {
-    event_loop: Py<PyAny>,
-    callback: Py<PyAny>,
+    queue: Arc<LoopQueue>,
+    callback: Arc<Py<PyAny>>,
+    /// The `done` of the last report, so that the final one is not repeated.
+    last_done: AtomicUsize,
 }
 
 impl LoopReporter {
-    /// Schedules `callback(done, total)` on the loop, from a blocking-pool thread so that no
-    /// runtime worker waits for the GIL.
-    fn report(self: &Arc<Self>, done: usize, total: usize) -> tokio::task::JoinHandle<()> {
-        let reporter = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            Python::try_attach(|py| {
-                let event_loop = reporter.event_loop.bind(py);
-                match (reporter.callback.bind(py), done, total).into_pyobject(py) {
-                    Ok(call) => call_soon_threadsafe(event_loop, call),
-                    Err(err) => err.write_unraisable(py, Some(event_loop)),
-                }
-            });
-        })
+    fn report(&self, done: usize, total: usize) {
+        if self.last_done.swap(done, Ordering::AcqRel) == done {
+            return;
+        }
+        let callback = Arc::clone(&self.callback);
+        self.queue.push(Box::new(move |py| {
+            // An exception in the callback is reported, not raised: it must not stop the batch.
+            if let Err(err) = callback.call1(py, (done, total)) {
+                err.write_unraisable(py, Some(callback.bind(py)));
+            }
+        }));
     }
 }
 
