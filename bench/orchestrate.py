@@ -335,13 +335,22 @@ def python_measurements(config: Config, base_url: str) -> list[Measurement]:
     wheel_mb = config.wheel.stat().st_size / 1e6
     measurements.append(Measurement("python.wheel_size", "wheel size", wheel_mb, "MB"))
 
-    for client, suffix, name in [
-        ("clearline-async", "send", "AsyncClient.send"),
-        ("clearline-send-many", "send_many", "AsyncClient.send_many, one call"),
-    ]:
-        growth = Measurement(f"python.rss_growth.{suffix}", f"RSS growth, {name}", None, "MB")
+    batch = min(10_000, config.growth_count)
+    runs = [
+        ("clearline-async", config.growth_count, "send", "AsyncClient.send"),
+        ("clearline-send-many", batch, "send_many", f"send_many, calls of {batch:,}"),
+        (
+            "clearline-send-many",
+            config.growth_count,
+            "send_many_one_call",
+            "send_many, one call",
+        ),
+    ]
+    for client, batch_size, suffix, name in runs:
+        over = f" over {config.growth_count:,} sends"
+        growth = Measurement(f"python.rss_growth.{suffix}", f"RSS growth, {name}{over}", None, "MB")
         peak = Measurement(
-            f"python.rss_peak_growth.{suffix}", f"RSS peak growth, {name}", None, "MB"
+            f"python.rss_peak_growth.{suffix}", f"RSS peak growth, {name}{over}", None, "MB"
         )
         try:
             finished = python_script(
@@ -355,6 +364,8 @@ def python_measurements(config: Config, base_url: str) -> list[Measurement]:
                 API_KEY,
                 "--count",
                 str(config.growth_count),
+                "--batch-size",
+                str(batch_size),
                 "--warmup",
                 str(config.growth_warmup),
                 "--concurrency",
@@ -367,8 +378,6 @@ def python_measurements(config: Config, base_url: str) -> list[Measurement]:
                 growth.error = f"{result['failed']} sends failed"
         except (OSError, ValueError, KeyError) as err:
             growth.error = peak.error = f"rss_growth.py --client {client} failed: {err}"
-        growth.name += f" over {config.growth_count:,} sends"
-        peak.name += f" over {config.growth_count:,} sends"
         measurements += [growth, peak]
     return measurements
 

@@ -10,10 +10,10 @@
 //! baseline of the bindings' `parse_callback`.
 
 use std::collections::BTreeMap;
-use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
