@@ -305,10 +305,11 @@ def python_rows(config: Config, base_url: str) -> list[Row]:
 def python_measurements(config: Config, base_url: str) -> list[Measurement]:
     measurements = []
 
+    # Keys of parse.py's output, with the ids and names of their measurements.
     names = {
-        "parse_callback": "parse_callback",
-        "json_dataclass": "json.loads + dataclass",
-        "orjson_dataclass": "orjson.loads + dataclass",
+        "parse_callback": ("python.parse_callback", "parse_callback"),
+        "json_dataclass": ("python.parse_json_dataclass", "json.loads + dataclass"),
+        "orjson_dataclass": ("python.parse_orjson_dataclass", "orjson.loads + dataclass"),
     }
     try:
         finished = python_script(
@@ -323,11 +324,11 @@ def python_measurements(config: Config, base_url: str) -> list[Measurement]:
         )
         times = last_json_line(finished.stdout)["ns_per_call"]
         assert isinstance(times, dict)
-        for key, name in names.items():
-            measurements.append(Measurement(f"python.parse_{key}", name, times[key], "ns"))
+        for key, (item_id, name) in names.items():
+            measurements.append(Measurement(item_id, name, times[key], "ns"))
     except (OSError, ValueError, KeyError, AssertionError) as err:
-        for key, name in names.items():
-            measurements.append(Measurement(f"python.parse_{key}", name, None, "ns", str(err)))
+        for item_id, name in names.values():
+            measurements.append(Measurement(item_id, name, None, "ns", str(err)))
 
     measurements.append(import_time(config))
 

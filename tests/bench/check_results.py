@@ -33,7 +33,7 @@ EXPECTED_MEASUREMENTS = {
     "rust": [],
     "python": [
         "rust.parse",
-        "python.parse_parse_callback",
+        "python.parse_callback",
         "python.parse_json_dataclass",
         "python.parse_orjson_dataclass",
         "python.import",

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import clearline
 import pytest
@@ -157,3 +157,38 @@ def test_async_shutdown_with_pending_sends_is_quiet(server: FakeClearLine) -> No
     assert finished.stdout.strip() == "done"
     assert "Event loop is closed" not in finished.stderr
     assert finished.stderr == ""
+
+
+class NoReaderLoop(asyncio.SelectorEventLoop):
+    """An event loop without ``add_reader``, like the proactor loop on Windows."""
+
+    # The stub's signature needs TypeVarTuple, which Python 3.10 lacks; the arguments are unused.
+    def add_reader(self, *args: Any) -> None:  # type: ignore[override]
+        raise NotImplementedError
+
+
+def test_async_send_on_loop_without_add_reader(server: FakeClearLine) -> None:
+    client = clearline.AsyncClient(API_KEY, base_url=server.base_url)
+    loop = NoReaderLoop()
+
+    async def main() -> list[clearline.SendReceipt]:
+        return await asyncio.gather(*(client.send("+12025551234", f"m{i}") for i in range(20)))
+
+    try:
+        receipts = loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+    assert len({receipt.message_id for receipt in receipts}) == 20
+
+
+def test_async_client_on_successive_loops(server: FakeClearLine) -> None:
+    client = clearline.AsyncClient(API_KEY, base_url=server.base_url)
+
+    async def send_one() -> str:
+        receipt = await client.send("+12025551234", "Hi")
+        return receipt.message_id
+
+    message_ids = [asyncio.run(send_one()) for _ in range(3)]
+
+    assert len(set(message_ids)) == 3
