@@ -156,3 +156,29 @@ def test_threads_share_sync_and_async_clients(clearline_sandbox: Sandbox) -> Non
     assert finished.returncode == 0, finished.stderr
     assert json.loads(finished.stdout) == {"sent": 200, "unique": 200}
     assert len(clearline_sandbox.messages()) == 200
+
+
+def test_soak_script_smoke(clearline_sandbox: Sandbox) -> None:
+    """bench/soak/soak.py runs; the 100,000-send soak itself is a measurement, not a test."""
+    script = TESTS_DIR.parents[1] / "bench" / "soak" / "soak.py"
+
+    finished = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            clearline_sandbox.base_url,
+            clearline_sandbox.api_key,
+            "300",
+            "100",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    samples = [json.loads(line) for line in finished.stdout.splitlines()]
+    assert [sample["sends"] for sample in samples] == [0, 100, 200, 300]
+    assert all(sample["rss_kib"] > 0 and sample["fds"] > 0 for sample in samples)
+    assert len(clearline_sandbox.messages()) == 300
