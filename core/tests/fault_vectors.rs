@@ -166,20 +166,21 @@ fn check_error(expect: &Value, err: &Error, problems: &mut Vec<String>) {
 async fn run_case(case: &Value) -> Vec<String> {
     let trap = RawListener::start(b"").await;
     let trap_url = format!("http://{}", trap.addr);
-    let replies: Vec<Reply> = case["replies"]
+    let replies: Vec<Value> = case["replies"]
         .as_array()
         .expect("replies is an array")
-        .iter()
-        .map(|reply| reply_for(reply, &trap_url))
-        .collect();
+        .clone();
 
-    // No replies means nothing listens: the port of a closed listener.
-    let server = match replies.last().cloned() {
-        Some(last) => Some(
-            TestServer::start(move |_, index| replies.get(index).cloned().unwrap_or(last.clone()))
-                .await,
-        ),
-        None => None,
+    // No replies means nothing listens: the port of a closed listener. The replies are built
+    // when a request arrives, so an HTTP-date is computed as the response is sent.
+    let server = if replies.is_empty() {
+        None
+    } else {
+        let last = replies.len() - 1;
+        let server =
+            TestServer::start(move |_, index| reply_for(&replies[index.min(last)], &trap_url))
+                .await;
+        Some(server)
     };
     let base_url = match &server {
         Some(server) => server.url(),
@@ -239,15 +240,14 @@ async fn faults_vectors() {
     let cases = load_cases("faults.json");
     assert!(!cases.is_empty(), "faults.json has no cases");
 
-    // The cases are independent, each with its own servers, so they run at the same time.
-    let outcomes = futures_util::future::join_all(cases.iter().map(run_case)).await;
-
-    let failures: Vec<String> = cases
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, problems)| !problems.is_empty())
-        .map(|(case, problems)| format!("  {}: {}", name(case), problems.join("; ")))
-        .collect();
+    // One case at a time: run together, the cases with a short timeout fail on a busy machine.
+    let mut failures = Vec::new();
+    for case in &cases {
+        let problems = run_case(case).await;
+        if !problems.is_empty() {
+            failures.push(format!("  {}: {}", name(case), problems.join("; ")));
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} of {} cases in faults.json failed:\n{}",
