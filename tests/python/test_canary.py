@@ -47,7 +47,7 @@ CHILD = textwrap.dedent(
         print(str(err))
         print(repr(err))
         print(repr(vars(err)))
-        print("".join(traceback.format_exception(err)))
+        print("".join(traceback.format_exception(type(err), err, err.__traceback__)))
         print(repr(pickle.loads(pickle.dumps(err))))
 
     def fail(label, client):

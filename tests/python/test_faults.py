@@ -58,7 +58,7 @@ class TrapListener:
         while not self._stop.is_set():
             try:
                 connection, _ = self._socket.accept()
-            except TimeoutError:
+            except socket.timeout:
                 continue
             except OSError:
                 return
@@ -105,7 +105,7 @@ class FaultServer:
         while not self._stop.is_set():
             try:
                 connection, _ = self._socket.accept()
-            except TimeoutError:
+            except socket.timeout:
                 continue
             except OSError:
                 return
@@ -146,7 +146,7 @@ class FaultServer:
                     return buffered[:total], buffered[total:]
             try:
                 chunk = connection.recv(65536)
-            except TimeoutError:
+            except socket.timeout:
                 continue
             except OSError:
                 return None, b""
