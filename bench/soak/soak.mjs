@@ -2,7 +2,7 @@
 //
 // Usage: node soak.mjs BASE_URL API_KEY SENDS SAMPLE_EVERY
 //
-// Sends through one Client with 16 sends in flight, then prints one JSON line per sample:
+// Sends through one Client with 16 sends in flight and prints one JSON line per sample:
 // {"language", "sends", "rss_kib", "fds", "elapsed_s"}. Linux only (reads /proc/self/fd).
 // Run it where the clearline package is installed (the project tests/node/run.sh creates).
 

@@ -15,7 +15,7 @@ use clearline::{Client, SendRequest};
 
 const CONCURRENCY: usize = 16;
 
-/// The resident set size in KiB, from `/proc/self/status`.
+/// Returns the resident set size in KiB, from `/proc/self/status`.
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

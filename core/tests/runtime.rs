@@ -37,7 +37,7 @@ fn client_shared_across_threads_and_runtimes() {
             let all_done = Arc::clone(&all_done);
             std::thread::spawn(move || {
                 // A multi-threaded runtime keeps serving the connections it pooled while this
-                // thread waits for the others; a current-thread one would not, and a send from
+                // thread waits for the others. A current-thread one would not, so a send from
                 // another thread that took such a connection would never finish.
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(1)
