@@ -83,35 +83,27 @@ driver_args+=(
 
 driver_python="$python"
 if wants python; then
-    build_venv="$build_dir/venv-build"
     bench_venv="$build_dir/venv"
     wheel_dir="$build_dir/wheels"
 
-    echo "==> maturin build --release"
-    if [ ! -x "$build_venv/bin/python" ]; then
-        "$python" -m venv "$build_venv"
-    fi
-    "$build_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -r tests/python/requirements-build.txt
+    # The same build as the Python suite's; the wheel is copied out of .build/python/, which
+    # the next build of the suite empties.
+    wheel="$(CLEARLINE_PYTHON="$python" CLEARLINE_CARGO_PROFILE=release scripts/build-python.sh)"
     rm -rf "$wheel_dir"
-    "$build_venv/bin/maturin" build --release --locked --out "$wheel_dir" \
-        --interpreter "$build_venv/bin/python"
-    wheels=("$wheel_dir"/clearline-*.whl)
-    if [ "${#wheels[@]}" -ne 1 ]; then
-        echo "bench/run.sh: expected one wheel in $wheel_dir, found ${#wheels[@]}" >&2
-        exit 1
-    fi
+    mkdir -p "$wheel_dir"
+    cp "$wheel" "$wheel_dir/"
+    wheel="$wheel_dir/${wheel##*/}"
 
-    echo "==> bench environment with ${wheels[0]##*/}"
+    echo "==> bench environment with ${wheel##*/}"
     if [ ! -x "$bench_venv/bin/python" ]; then
         "$python" -m venv "$bench_venv"
     fi
     "$bench_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         -r bench/python/requirements.txt
     "$bench_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-        --force-reinstall --no-deps "${wheels[0]}"
+        --force-reinstall --no-deps "$wheel"
     driver_python="$bench_venv/bin/python"
-    driver_args+=(--python "$bench_venv/bin/python" --wheel "${wheels[0]}")
+    driver_args+=(--python "$bench_venv/bin/python" --wheel "$wheel")
 fi
 
 for name in "${only[@]}"; do

@@ -31,6 +31,7 @@ use pyo3::{intern, IntoPyObjectExt};
 use tokio::task::AbortHandle;
 
 use crate::error::ToException;
+use crate::panic::Contained;
 use crate::runtime;
 
 /// Work to run on an event loop's thread, with the GIL.
@@ -84,7 +85,10 @@ impl<'py> RunningLoop<'py> {
         };
         let queue = Arc::clone(&self.queue);
         let task = runtime.spawn(async move {
-            let result = future.await;
+            let result = match crate::panic::contain(future).await {
+                Ok(output) => output.map_err(Contained::Failed),
+                Err(panic) => Err(Contained::Panicked(panic)),
+            };
             queue.push(Box::new(move |py| settle.run(py, result)));
         });
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import clearline
 import pytest

@@ -1,8 +1,8 @@
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Literal, TypeAlias, final
+from typing import Any, ClassVar, Literal, final
 
-from typing_extensions import Self
+from typing_extensions import Self, TypeAlias
 
 from clearline.callback import DeliveryStatus
 from clearline.error import ClearLineError
