@@ -15,7 +15,8 @@
 //! When the asyncio future is cancelled (`task.cancel()`, `asyncio.wait_for` timing out,
 //! `asyncio.run` shutting down), a done-callback aborts the Tokio task, which drops the Rust
 //! future and with it the HTTP request. A loop that closed with jobs still queued never runs
-//! them, so no result is ever handed to a closed loop.
+//! them, so no result is ever handed to a closed loop. Its queue is closed, and its sockets
+//! freed, when the next loop of the same thread registers one.
 //!
 //! Why not `pyo3_async_runtimes`: see "Design notes" in bindings-python/README.md.
 
@@ -57,7 +58,7 @@ pub(crate) struct RunningLoop<'py> {
 }
 
 impl<'py> RunningLoop<'py> {
-    /// The queue whose jobs run on this loop's thread.
+    /// Returns the queue whose jobs run on this loop's thread.
     pub(crate) fn queue(&self) -> &Arc<LoopQueue> {
         &self.queue
     }
@@ -118,13 +119,22 @@ pub(crate) fn current_loop(py: Python<'_>) -> PyResult<RunningLoop<'_>> {
 
     let queue = LoopQueue::register(&event_loop)?;
 
-    // Forget the queues of closed loops and those inherited from the parent of a fork. No borrow
-    // is held while Python runs (`is_closed`), in case Python code sends from there.
+    // Close the queues of closed loops, which frees their sockets even while sends started there
+    // still run. No borrow is held while Python runs (`is_closed`), in case Python code sends
+    // from there.
     let previous = LOOP_QUEUES.with(|queues| std::mem::take(&mut *queues.borrow_mut()));
-    let mut kept: Vec<KnownLoop> = previous
-        .into_iter()
-        .filter(|known| known.pid == pid && !is_closed(known.event_loop.bind(py)))
-        .collect();
+    let mut kept = Vec::with_capacity(previous.len() + 1);
+    for known in previous {
+        if known.pid != pid {
+            // Inherited from the parent of a fork: a runtime thread of the parent may have held
+            // the queue's lock when it forked, so the child never touches it.
+            std::mem::forget(known);
+        } else if is_closed(known.event_loop.bind(py)) {
+            known.queue.close();
+        } else {
+            kept.push(known);
+        }
+    }
     kept.push(KnownLoop {
         pid,
         event_loop: event_loop.clone().unbind(),
@@ -159,18 +169,24 @@ struct QueueState {
     /// True from the wakeup of a batch until the loop takes the batch, so that a batch costs
     /// one wakeup however many jobs it gets.
     wake_pending: bool,
+    /// Set once the loop has closed: jobs pushed then are dropped.
+    closed: bool,
 }
 
-/// How a [`LoopQueue`] wakes its loop.
+/// The wakeup mechanism of a [`LoopQueue`].
 enum Waker {
-    /// Writes a byte to `writer`; the loop watches `reader` with `add_reader`.
+    /// Writes a byte to the pair's writer; the loop watches its reader with `add_reader`. The
+    /// pair is `None` once the queue is closed.
     #[cfg(unix)]
-    Socket {
-        reader: std::os::unix::net::UnixStream,
-        writer: std::os::unix::net::UnixStream,
-    },
+    Socket(Mutex<Option<SocketPair>>),
     /// Calls `loop.call_soon_threadsafe` from a blocking-pool thread.
     Threadsafe { event_loop: Py<PyAny> },
+}
+
+#[cfg(unix)]
+struct SocketPair {
+    reader: std::os::unix::net::UnixStream,
+    writer: std::os::unix::net::UnixStream,
 }
 
 impl LoopQueue {
@@ -200,7 +216,8 @@ impl LoopQueue {
             return Ok(None);
         }
         let fd = reader.as_raw_fd();
-        let queue = Arc::new(LoopQueue::new(Waker::Socket { reader, writer }));
+        let sockets = SocketPair { reader, writer };
+        let queue = Arc::new(LoopQueue::new(Waker::Socket(Mutex::new(Some(sockets)))));
 
         let run_jobs = RunJobs {
             queue: Arc::clone(&queue),
@@ -222,6 +239,7 @@ impl LoopQueue {
             state: Mutex::new(QueueState {
                 jobs: Vec::new(),
                 wake_pending: false,
+                closed: false,
             }),
             waker,
         }
@@ -235,10 +253,14 @@ impl LoopQueue {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Queues `job` to run on the loop's thread, waking the loop if no wakeup is pending.
+    /// Queues `job` to run on the loop's thread, waking the loop if no wakeup is pending. A job
+    /// pushed after the loop closed is dropped, since no task is left to observe it.
     pub(crate) fn push(self: &Arc<Self>, job: Job) {
         let wake = {
             let mut state = self.lock();
+            if state.closed {
+                return;
+            }
             state.jobs.push(job);
             !std::mem::replace(&mut state.wake_pending, true)
         };
@@ -247,13 +269,38 @@ impl LoopQueue {
         }
     }
 
+    /// Drops the queued jobs and the wakeup sockets once the loop has closed; called with the
+    /// GIL, so the jobs' Python references are released at once.
+    fn close(&self) {
+        let jobs = {
+            let mut state = self.lock();
+            state.closed = true;
+            std::mem::take(&mut state.jobs)
+        };
+        drop(jobs);
+        #[cfg(unix)]
+        if let Waker::Socket(sockets) = &self.waker {
+            let sockets = sockets
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            drop(sockets);
+        }
+    }
+
     fn wake(self: &Arc<Self>) {
         match &self.waker {
             #[cfg(unix)]
-            Waker::Socket { writer, .. } => {
+            Waker::Socket(sockets) => {
                 use std::io::Write;
-                // A full socket buffer already holds a wakeup, so a failed write loses none.
-                let _ = (&*writer).write(&[1]);
+                let sockets = sockets
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Some(sockets) = &*sockets {
+                    // A full socket buffer already contains a wakeup, so a failed write loses
+                    // none.
+                    let _ = (&sockets.writer).write(&[1]);
+                }
             }
             Waker::Threadsafe { .. } => {
                 let queue = Arc::clone(self);
@@ -287,16 +334,21 @@ impl LoopQueue {
     /// Runs the queued jobs; called on the loop's thread.
     fn run_jobs(&self, py: Python<'_>) {
         #[cfg(unix)]
-        if let Waker::Socket { reader, .. } = &self.waker {
+        if let Waker::Socket(sockets) = &self.waker {
             use std::io::{ErrorKind, Read};
-            // Drained before the batch is taken: a wakeup written after this belongs to a job
-            // pushed after the drain, which the next call runs.
-            let mut buffer = [0_u8; 64];
-            loop {
-                match (&*reader).read(&mut buffer) {
-                    Ok(read) if read == buffer.len() => continue,
-                    Err(err) if err.kind() == ErrorKind::Interrupted => continue,
-                    _ => break,
+            let sockets = sockets
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(sockets) = &*sockets {
+                // Drained before the batch is taken: a wakeup written after this belongs to a
+                // job pushed after the drain, which the next call runs.
+                let mut buffer = [0_u8; 64];
+                loop {
+                    match (&sockets.reader).read(&mut buffer) {
+                        Ok(read) if read == buffer.len() => continue,
+                        Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+                        _ => break,
+                    }
                 }
             }
         }

@@ -48,11 +48,24 @@ ASYNCIO_CYCLES = textwrap.dedent(
         client.send("+12025551234", "never awaited")
         await asyncio.sleep(0)
 
+    def counts_now():
+        return {"threads": len(os.listdir("/proc/self/task")), "fds": fds()}
+
     def settled_counts():
         # The never-awaited sends still run after their loop closed; their answers come 0.5 s
-        # after the request.
+        # after the request, later when many requests wait at once, since every waiting server
+        # thread polls the GIL. Take the counts once they stop falling (at most 10 s), so that
+        # they do not depend on how fast the cycles ran; a leak keeps them high.
         time.sleep(1.0)
-        return {"threads": len(os.listdir("/proc/self/task")), "fds": fds()}
+        counts = counts_now()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            later = counts_now()
+            if later["threads"] >= counts["threads"] and later["fds"] >= counts["fds"]:
+                break
+            counts = later
+        return counts
 
     counts = []
     for index in range(CYCLES):
