@@ -73,6 +73,12 @@ pub(crate) fn quote(value: &str) -> String {
 
 /// Hides the secrets a URL may carry before it is quoted in a message: the `user:password@`
 /// part and, with `hide_query`, the query string. Works on text that does not parse as a URL.
+///
+/// The authority is taken to start after the first `:` and any slashes, backslashes, tabs and
+/// newlines that follow it, because URL parsers (the WHATWG URL Standard, the `url` crate)
+/// accept `https:user:pw@host` and `https:\\user:pw@host` as URLs with credentials. It ends
+/// at the first `/`, `?` or `#`. Everything before its last `@` is hidden, which may hide more
+/// than the credentials of text that is not a URL, but never less.
 pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
     let mut redacted = raw.to_owned();
     if hide_query {
@@ -83,10 +89,13 @@ pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
             redacted.replace_range(query_start + 1..fragment_start, "***");
         }
     }
-    let Some(scheme_end) = redacted.find("://") else {
+    let Some(scheme_end) = redacted.find(':') else {
         return redacted;
     };
-    let authority_start = scheme_end + 3;
+    let after_scheme = scheme_end + 1;
+    let authority_start = redacted[after_scheme..]
+        .find(|ch| !matches!(ch, '/' | '\\' | '\t' | '\n' | '\r'))
+        .map_or(redacted.len(), |offset| after_scheme + offset);
     let authority_end = redacted[authority_start..]
         .find(['/', '?', '#'])
         .map_or(redacted.len(), |offset| authority_start + offset);
@@ -417,6 +426,30 @@ mod tests {
             "https://***@host.example/path?key=secret#top"
         );
         assert_eq!(redact_url_secrets("no scheme@here", true), "no scheme@here");
+    }
+
+    #[test]
+    fn callback_url_error_hides_password_without_slashes() {
+        // The url crate reads each of these as https with the password "hunter2".
+        for raw in [
+            "https:user:hunter2@example.com/hook",
+            "https:\\\\user:hunter2@example.com/hook",
+            "https:/\t/user:hunter2@example.com/hook",
+            "https:\u{1}user:hunter2@example.com/hook",
+        ] {
+            let parsed = Url::parse(raw).ok();
+            assert_eq!(
+                parsed.as_ref().and_then(Url::password),
+                Some("hunter2"),
+                "{raw:?}"
+            );
+            let message = canonical_callback_url(raw)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains("user name or password"), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
     }
 
     #[test]
