@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result, body_snippet};
 use crate::retry::parse_retry_after;
+use crate::validate::quote;
 
 /// Largest response body read, in bytes. Bytes past it are not read.
 ///
@@ -116,9 +117,10 @@ pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     match status {
         200..=299 => interpret_success(parts, &label, &quoted, fail),
         300..=399 => {
+            // The header is quoted with a length cap: it comes from whoever answered.
             let target = parts
                 .location
-                .map(|location| format!(" to {location:?}"))
+                .map(|location| format!(" to {}", quote(location)))
                 .unwrap_or_default();
             Err(fail(
                 ErrorKind::UnexpectedResponse,
@@ -310,6 +312,23 @@ mod tests {
     fn whitespace_message_id_is_unexpected() {
         let err = response(200, r#"{"succeed": true, "messageId": "  "}"#).err();
         assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::UnexpectedResponse));
+    }
+
+    #[test]
+    fn redirect_location_is_capped() {
+        let location = format!("https://elsewhere.example/{}", "a".repeat(10_000));
+        let err = interpret(&ResponseParts {
+            status: 302,
+            location: Some(&location),
+            ..ResponseParts::default()
+        })
+        .err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("a redirect to \"https://elsewhere.example/aaa"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 500, "{message}");
     }
 
     #[test]

@@ -253,7 +253,9 @@ pub fn check_message(message: &str, max_chars: usize) -> Result<()> {
 /// Validates a callback URL and returns its normalized form.
 ///
 /// The URL must be absolute, use `https` (plain `http` only for a loopback host), carry no
-/// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long.
+/// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long both as given and
+/// once normalized (normalizing percent-encodes spaces and non-ASCII characters, which can make
+/// a URL longer).
 ///
 /// ```
 /// use clearline::validate::canonical_callback_url;
@@ -298,7 +300,17 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
         ))
     })?;
     check_secure_url(&url).map_err(|reason| invalid(&reason))?;
-    Ok(url.into())
+
+    let canonical: String = url.into();
+    if canonical.len() > MAX_CALLBACK_URL_LEN {
+        return Err(invalid(&format!(
+            "it is {} bytes long once normalized (percent-encoded), more than the maximum of \
+             {MAX_CALLBACK_URL_LEN}; use a shorter URL and keep per-message data on your side, \
+             keyed by messageId",
+            canonical.len()
+        )));
+    }
+    Ok(canonical)
 }
 
 /// Checks the rules that base URLs and callback URLs share: `https`, or `http` on a loopback
@@ -450,6 +462,21 @@ mod tests {
             assert!(message.contains("user name or password"), "{message}");
             assert!(!message.contains("hunter2"), "{message}");
         }
+    }
+
+    #[test]
+    fn callback_url_length_counts_normalized_form() {
+        // Each space becomes "%20", so 700 of them take 2,100 bytes once normalized.
+        let raw = format!("https://app.example.com/a{}b", " ".repeat(700));
+        assert!(raw.len() <= MAX_CALLBACK_URL_LEN);
+        let message = canonical_callback_url(&raw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("2126 bytes long once normalized"),
+            "{message}"
+        );
     }
 
     #[test]
