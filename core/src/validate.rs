@@ -190,7 +190,8 @@ fn missing_plus_hint(trimmed: &str) -> String {
     if let Some(international) = trimmed.strip_prefix("00") {
         return format!(
             "E.164 numbers start with \"+\" and the country code; replace the international \
-             prefix 00 with \"+\": \"+{international}\""
+             prefix 00 with \"+\": {}",
+            quote(&format!("+{international}"))
         );
     }
     "E.164 numbers start with \"+\" and the country code; add the recipient's country code, \
@@ -381,6 +382,17 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(message.contains("\"+44 20 7946 0958\""), "{message}");
+    }
+
+    #[test]
+    fn phone_00_prefix_suggestion_is_capped() {
+        let phone = format!("00{}", "1".repeat(5_000));
+        let message = canonical_phone(&phone)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("with \"+\": \"+111"), "{message}");
+        assert!(message.chars().count() < 500, "{message}");
     }
 
     #[test]
