@@ -171,8 +171,9 @@ fn check_message_rules(input: &SendInput, outcome: &clearline::Result<()>) {
     }
 }
 
-/// Returns the canonical callback URL the rule gives: at most the maximum length, no whitespace
-/// around it, an absolute URL with a host and no credentials, and https or a loopback http.
+/// Returns the canonical callback URL the rule gives: at most the maximum length as given and
+/// once normalized, no whitespace around it, an absolute URL with a host and no credentials, and
+/// https or a loopback http.
 fn expected_callback_url(raw: &str) -> Option<String> {
     if raw.is_empty() || raw.len() > MAX_CALLBACK_URL_LEN || raw.trim() != raw {
         return None;
@@ -186,7 +187,9 @@ fn expected_callback_url(raw: &str) -> Option<String> {
     };
     let scheme_allowed = url.scheme() == "https" || (url.scheme() == "http" && loopback);
     let credentials = !url.username().is_empty() || url.password().is_some();
-    (scheme_allowed && !credentials).then(|| url.into())
+    let canonical: String = url.into();
+    let valid = scheme_allowed && !credentials && canonical.len() <= MAX_CALLBACK_URL_LEN;
+    valid.then_some(canonical)
 }
 
 fn check_callback_url(raw: &str, outcome: &clearline::Result<String>) {
