@@ -1,5 +1,6 @@
 //! serde_json's own reading of a body, to cross-check the core's parsers.
 
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 /// What serde_json makes of a body.
@@ -7,12 +8,12 @@ use serde_json::Value;
 pub enum Reading {
     /// The body is JSON that a `Value` can hold.
     Value(Value),
-    /// The body is JSON, but a member holds what a `Value` cannot: a lone surrogate escape such
-    /// as `"\udc00"` or a number beyond `f64` such as `1e400`. The core's parsers skip members
-    /// they do not need without decoding them, as serde_json's `IgnoredAny` does, so they may
-    /// accept such a body.
+    /// The body is JSON that serde_json reads when it skips every value, as `IgnoredAny` does,
+    /// but a `Value` cannot hold: a string with a lone surrogate escape such as `"\udc00"`, or a
+    /// number beyond `f64` such as `1e400`. The core's parsers skip members they do not need in
+    /// that way, so they may accept such a body.
     Unrepresentable,
-    /// The body is not JSON.
+    /// The body is not JSON, even with every value skipped.
     Invalid(String),
 }
 
@@ -21,13 +22,9 @@ pub fn read(body: &[u8]) -> Reading {
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     match serde_json::from_slice::<Value>(body) {
         Ok(value) => Reading::Value(value),
-        Err(err) => {
-            let message = err.to_string();
-            if message.contains("surrogate") || message.contains("number out of range") {
-                Reading::Unrepresentable
-            } else {
-                Reading::Invalid(message)
-            }
-        }
+        Err(err) => match serde_json::from_slice::<IgnoredAny>(body) {
+            Ok(_) => Reading::Unrepresentable,
+            Err(_) => Reading::Invalid(err.to_string()),
+        },
     }
 }
