@@ -117,7 +117,7 @@ pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     match status {
         200..=299 => interpret_success(parts, &label, &quoted, fail),
         300..=399 => {
-            // The header is quoted with a length cap: it comes from whoever answered.
+            // The header is quoted with a length cap, because any server on the way may set it.
             let target = parts
                 .location
                 .map(|location| format!(" to {}", quote(location)))

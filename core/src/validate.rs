@@ -255,8 +255,8 @@ pub fn check_message(message: &str, max_chars: usize) -> Result<()> {
 ///
 /// The URL must be absolute, use `https` (plain `http` only for a loopback host), carry no
 /// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long both as given and
-/// once normalized (normalizing percent-encodes spaces and non-ASCII characters, which can make
-/// a URL longer).
+/// once normalized. Normalizing percent-encodes spaces and non-ASCII characters, so it can make
+/// a URL longer.
 ///
 /// ```
 /// use clearline::validate::canonical_callback_url;

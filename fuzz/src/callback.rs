@@ -47,7 +47,7 @@ pub fn check_body(body: &[u8]) {
 /// The input is `layout 0xFF messageId 0xFF deliveryStatus 0xFF externalDeliveryStatus 0xFF
 /// reasonText (0xFF key 0xFF value)*`. Each value field starts with its JSON type: `-` absent,
 /// `n` null, `s` a string (the rest of the field), `1` a number, `t` a boolean, `[` an array,
-/// `{` an object; a field starting with any other byte is a string of the whole field. The layout
+/// `{` an object. A field starting with any other byte is a string of the whole field. The layout
 /// field may contain `p` (pretty-printed), `r` (members in reverse order), `u` (non-ASCII
 /// written as `\u` escapes), `w` (whitespace around the body) and `b` (a UTF-8 byte order mark).
 pub fn check_fields(data: &[u8]) {
@@ -245,7 +245,7 @@ fn expected_outcome(
     })
 }
 
-/// An outcome in comparable form: the report, or the error's kind, field and message.
+/// Returns an outcome in comparable form: the report, or the error's kind, field and message.
 fn summary(
     outcome: &clearline::Result<DeliveryReport>,
 ) -> Result<DeliveryReport, (ErrorKind, Option<&'static str>, String)> {

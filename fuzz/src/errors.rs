@@ -4,9 +4,9 @@ use clearline::{Error, ErrorKind};
 
 use crate::FAKE_KEY;
 
-/// Longest acceptable error message, in characters. The core quotes at most 64 characters of a
-/// rejected value and at most 200 of a response body, so its longest message is about 800
-/// characters once escapes are counted; a longer one means some input is quoted without a cap.
+/// Maximum length of an error message, in characters. The core quotes at most 64 characters of
+/// a rejected value and at most 200 of a response body, so its longest message is about 800
+/// characters once escapes are counted. A longer one means some input is quoted without a cap.
 pub const MAX_MESSAGE_CHARS: usize = 1024;
 
 /// Checks what holds for every error: a non-empty message of bounded length, the same text from

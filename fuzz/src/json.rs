@@ -3,7 +3,7 @@
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
-/// What serde_json makes of a body.
+/// serde_json's reading of a body.
 #[derive(Debug)]
 pub enum Reading {
     /// The body is JSON that a `Value` can hold.

@@ -1,10 +1,11 @@
 //! Invariant checks behind the cargo-fuzz targets in `fuzz_targets/`.
 //!
-//! Each target hands its input to a `check` function here. The function calls the ClearLine core
-//! and panics, which libFuzzer records as a crash, when a result breaks a rule the core promises:
-//! a round trip that changes a report, a request body whose phone is not E.164, an error message
-//! that is too long or quotes a secret, a `maybe_sent` flag that contradicts the error kind. The
-//! checks live in a library so that the targets stay one line long.
+//! Each target hands its input to a `check` function here, which calls the ClearLine core. When a
+//! result breaks a rule the core promises, the function panics and libFuzzer records a crash.
+//! Such rules are a round trip that keeps a report unchanged, a request body whose phone is
+//! E.164, error messages of bounded length that do not quote a secret, and a `maybe_sent` flag
+//! that matches the error kind. The checks live in a library so that the targets stay one line
+//! long.
 
 pub mod callback;
 pub mod errors;

@@ -12,7 +12,8 @@ use crate::errors::{assert_no_key, check_error};
 use crate::json::{self, Reading};
 use crate::{FAKE_KEY, frame};
 
-/// The clock `Retry-After` dates are measured from, fixed so that a crash replays the same way.
+/// Returns the clock `Retry-After` dates are measured from, fixed so that a crash replays the
+/// same way.
 fn fixed_now() -> SystemTime {
     // 2026-12-01T00:00:00Z.
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200)
@@ -170,7 +171,7 @@ fn check_failure(response: &Response, err: &Error) {
     }
 }
 
-/// Checks that the body snippet is absent only for an empty body, is capped, and holds no
+/// Checks that the body snippet is absent only for an empty body, is capped, and contains no
 /// control characters.
 fn check_snippet(response: &Response, err: &Error) {
     let snippet = err.body_snippet();
