@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Short fuzz stage: installs cargo-fuzz if missing, builds the targets in fuzz/ and runs each
+# Short fuzz stage. It installs cargo-fuzz if missing, builds the targets in fuzz/ and runs each
 # for a few seconds from seeds made of tests/vectors. A target that finds a crash fails the
-# stage; libFuzzer saves the input under fuzz/artifacts/TARGET/.
+# stage, and libFuzzer saves the input under fuzz/artifacts/TARGET/.
 #
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]   (default 5)
 #
