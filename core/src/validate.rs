@@ -327,7 +327,13 @@ pub(crate) fn check_secure_url(url: &Url) -> std::result::Result<(), String> {
                     .into(),
             );
         }
-        other => return Err(format!("the scheme {other:?} is not supported; use https")),
+        other => {
+            // A scheme may be as long as the URL, so it is quoted with the length cap.
+            return Err(format!(
+                "the scheme {} is not supported; use https",
+                quote(other)
+            ));
+        }
     }
     if url.host().is_none() {
         return Err("it has no host; pass an absolute https URL".into());
@@ -489,6 +495,17 @@ mod tests {
             message.contains("2126 bytes long once normalized"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn callback_url_long_scheme_is_capped() {
+        let raw = format!("{}://app.example.com/hook", "a".repeat(1_000));
+        let message = canonical_callback_url(&raw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("the scheme \"aaa"), "{message}");
+        assert!(message.chars().count() < 500, "{message}");
     }
 
     #[test]
