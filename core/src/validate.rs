@@ -282,8 +282,8 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
         ));
     }
     // URL parsing silently drops tabs and newlines inside a URL, which would send a different
-    // URL from the one given, so control characters are rejected first.
-    if let Some(position) = callback_url.chars().position(char::is_control) {
+    // URL from the one given, so ASCII control characters are rejected first.
+    if let Some(position) = callback_url.chars().position(|ch| ch.is_ascii_control()) {
         return Err(invalid(&format!(
             "it contains a control character (such as a newline or tab) at position {position}; \
              remove it"
