@@ -293,6 +293,14 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
             "it is empty or has whitespace around it; pass an absolute https URL",
         ));
     }
+    // URL parsing silently drops tabs and newlines inside a URL, which would send a different
+    // URL from the one given, so ASCII control characters are rejected first.
+    if let Some(position) = callback_url.chars().position(|ch| ch.is_ascii_control()) {
+        return Err(invalid(&format!(
+            "it contains a control character (such as a newline or tab) at position {position}; \
+             remove it"
+        )));
+    }
 
     let url = Url::parse(callback_url).map_err(|err| {
         invalid(&format!(
@@ -477,7 +485,13 @@ mod tests {
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            assert!(message.contains("user name or password"), "{message}");
+            // A tab or another control character is rejected before the credentials are.
+            let expected = if raw.contains(|ch: char| ch.is_ascii_control()) {
+                "control character"
+            } else {
+                "user name or password"
+            };
+            assert!(message.contains(expected), "{message}");
             assert!(!message.contains("hunter2"), "{message}");
         }
     }
@@ -506,6 +520,13 @@ mod tests {
             .unwrap_or_default();
         assert!(message.contains("the scheme \"aaa"), "{message}");
         assert!(message.chars().count() < 500, "{message}");
+    }
+
+    #[test]
+    fn callback_url_rejects_inner_newline() {
+        let err = canonical_callback_url("https://example.com/web\nhooks").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("control character"), "{message}");
     }
 
     #[test]

@@ -172,10 +172,11 @@ fn check_message_rules(input: &SendInput, outcome: &clearline::Result<()>) {
 }
 
 /// Returns the canonical callback URL the rule gives: at most the maximum length as given and
-/// once normalized, no whitespace around it, an absolute URL with a host and no credentials, and
-/// https or a loopback http.
+/// once normalized, no whitespace around it, no ASCII control character, an absolute URL with a
+/// host and no credentials, and https or a loopback http.
 fn expected_callback_url(raw: &str) -> Option<String> {
-    if raw.is_empty() || raw.len() > MAX_CALLBACK_URL_LEN || raw.trim() != raw {
+    let control = raw.contains(|ch: char| ch.is_ascii_control());
+    if raw.is_empty() || raw.len() > MAX_CALLBACK_URL_LEN || raw.trim() != raw || control {
         return None;
     }
     let url = Url::parse(raw).ok()?;

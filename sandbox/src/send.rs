@@ -340,12 +340,14 @@ fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Rejection> {
         ));
     }
     serde_json::from_slice(body).map_err(|err| {
+        // Data errors come from valid JSON, such as a field given twice.
+        let problem = match err.classify() {
+            serde_json::error::Category::Data => "it is not a valid send",
+            _ => "it is not valid JSON",
+        };
         Rejection::invalid(
             None,
-            format!(
-                "invalid request body: it is not valid JSON ({err}); send an object such as \
-                 {EXAMPLE}"
-            ),
+            format!("invalid request body: {problem} ({err}); send an object such as {EXAMPLE}"),
         )
     })
 }

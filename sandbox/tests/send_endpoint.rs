@@ -223,6 +223,7 @@ async fn validation_message_is_the_cores() {
 async fn malformed_bodies_are_400_without_field() {
     let sandbox = common::start().await;
     let bodies = [
+        r#"{"phone": "+12025551234", "phone": "+12025551234", "message": "Hi"}"#,
         "",
         "   ",
         "not json",

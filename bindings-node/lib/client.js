@@ -1,0 +1,237 @@
+'use strict'
+
+// The ClearLine client: argument checks and AbortSignal around the native client.
+
+const util = require('node:util')
+const native = require('../native.js')
+const {
+  MAX_UINT32,
+  checkOptionsObject,
+  invalidType,
+  isAbortSignal,
+  optionalFunction,
+  optionalInteger,
+  optionalString,
+  optionalTimeout,
+  requiredString,
+  withCode,
+} = require('./arguments.js')
+const { AbortError, isCancelled, withCallerStack } = require('./error.js')
+
+/** A ClearLine client. One instance can serve a whole application and any number of sends. */
+class Client {
+  #native
+
+  /** @param {Record<string, unknown>} [options] */
+  constructor(options) {
+    const checked = checkOptionsObject('options', options)
+    const apiKey = optionalString('options.apiKey', checked.apiKey, { secret: true })
+    const environment = optionalString('options.environment', checked.environment)
+    const baseUrl = optionalString('options.baseUrl', checked.baseUrl)
+    if (environment !== undefined && baseUrl !== undefined) {
+      const err = new TypeError(
+        'The "options.environment" and "options.baseUrl" options cannot be combined: pass ' +
+          'environment for ClearLine itself, or baseUrl for the sandbox or a proxy'
+      )
+      throw withCode(err, 'ERR_INVALID_ARG_VALUE')
+    }
+
+    // NOTE: without apiKey, the core reads CLEARLINE_API_KEY from the process environment, so a
+    // worker started with its own `env` option does not see a key set only there.
+    this.#native = new native.NativeClient({
+      apiKey,
+      environment,
+      baseUrl,
+      timeoutMs: optionalTimeout('options.timeoutMs', checked.timeoutMs),
+      connectTimeoutMs: optionalTimeout('options.connectTimeoutMs', checked.connectTimeoutMs),
+      maxRetries: optionalInteger('options.maxRetries', checked.maxRetries, 0, MAX_UINT32),
+      maxMessageChars: optionalInteger('options.maxMessageChars', checked.maxMessageChars, 1, MAX_UINT32),
+    })
+  }
+
+  /**
+   * Sends one SMS. Resolves to the receipt; rejects with a ClearLineError, or with an error whose
+   * name is AbortError when `options.signal` aborts first.
+   *
+   * @param {{ phone: string, message: string, callbackUrl?: string | null }} request
+   * @param {{ signal?: AbortSignal, timeoutMs?: number }} [options]
+   */
+  async send(request, options) {
+    const { phone, message, callbackUrl } = checkRequest('request', request)
+    const { signal, timeoutMs } = checkCallOptions(options)
+    if (signal?.aborted) {
+      throw new AbortError('The send was aborted before it started; the SMS was not sent', false, signal.reason)
+    }
+
+    const cancel = signal === undefined ? undefined : new native.CancelToken()
+    const onAbort = () => cancel?.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.#native.send(phone, message, callbackUrl, timeoutMs, cancel)
+    } catch (err) {
+      if (signal !== undefined && isCancelled(err)) {
+        throw new AbortError(
+          'The send was aborted while in flight; the SMS may have been sent, so check before ' +
+            'sending it again',
+          true,
+          signal.reason
+        )
+      }
+      throw withCallerStack(err)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Sends many SMS from the Rust core at a bounded concurrency. Resolves to one result per
+   * message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`. A failed message
+   * never stops the others. `onProgress(done, total)` is called at most every 50 ms and once with
+   * `done === total` before the Promise resolves.
+   *
+   * @param {Array<{ phone: string, message: string, callbackUrl?: string | null }>} messages
+   * @param {{ concurrency?: number, signal?: AbortSignal, timeoutMs?: number,
+   *           onProgress?: (done: number, total: number) => void }} [options]
+   */
+  async sendMany(messages, options) {
+    if (!Array.isArray(messages)) {
+      throw invalidType('messages', 'an array', messages)
+    }
+    const requests = messages.map((request, index) => checkRequest(`messages[${index}]`, request))
+    const { checked, signal, timeoutMs } = checkCallOptions(options)
+    const concurrency = optionalInteger('options.concurrency', checked.concurrency, 1, MAX_UINT32)
+    const onProgress = optionalFunction('options.onProgress', checked.onProgress)
+    if (signal?.aborted) {
+      throw new AbortError('The batch was aborted before it started; no SMS was sent', false, signal.reason)
+    }
+
+    const progress = onProgress === undefined ? undefined : new ProgressReporter(onProgress)
+    const cancel = signal === undefined ? undefined : new native.CancelToken()
+    const onAbort = () => cancel?.cancel()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const results = await this.#native.sendMany(
+        requests,
+        concurrency,
+        timeoutMs,
+        progress === undefined ? undefined : (/** @type {number} */ done, /** @type {number} */ total) => progress.report(done, total),
+        cancel
+      )
+      progress?.finish(results.length)
+      return results
+    } catch (err) {
+      progress?.close()
+      if (signal !== undefined && isCancelled(err)) {
+        // NOTE: the core drops the whole batch on cancellation, so the receipts of messages
+        // accepted before the abort are lost with it.
+        throw new AbortError(
+          'The batch was aborted while in flight; some SMS may have been sent, and their ' +
+            'receipts are not reported, so check before sending them again',
+          true,
+          signal.reason
+        )
+      }
+      throw withCallerStack(err)
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * Shows the configuration with the API key reduced to its last 4 characters.
+   *
+   * @param {number} depth
+   * @param {util.InspectOptionsStylized} options
+   * @param {typeof util.inspect} [inspect]
+   */
+  [util.inspect.custom](depth, options, inspect = util.inspect) {
+    if (depth < 0) {
+      return options.stylize('[Client]', 'special')
+    }
+    const description = this.#native.describe()
+    const visible = {
+      baseUrl: description.baseUrl,
+      environment: description.environment,
+      apiKey: description.apiKey,
+      timeoutMs: description.timeoutMs,
+      connectTimeoutMs: description.connectTimeoutMs,
+      maxRetries: description.maxRetries,
+    }
+    const depthLeft = typeof options.depth === 'number' ? options.depth - 1 : options.depth
+    return `Client ${inspect(visible, { ...options, depth: depthLeft })}`
+  }
+}
+
+/**
+ * Calls a batch's progress callback in order and never after the batch settled. The core's calls
+ * and the batch's result reach the JavaScript thread separately, so the final count may arrive
+ * late: `finish` then reports it itself before the batch resolves.
+ */
+class ProgressReporter {
+  /** @param {(done: number, total: number) => void} callback */
+  constructor(callback) {
+    this.callback = callback
+    this.done = -1
+    this.closed = false
+  }
+
+  /** @param {number} done @param {number} total */
+  report(done, total) {
+    if (this.closed || done <= this.done) {
+      return
+    }
+    this.done = done
+    try {
+      this.callback(done, total)
+    } catch (err) {
+      // A throwing callback must not lose the batch's results: report it as Node reports a
+      // throwing event listener, as an uncaught exception.
+      process.nextTick(() => {
+        throw err
+      })
+    }
+  }
+
+  /** @param {number} total */
+  finish(total) {
+    if (total > 0) {
+      this.report(total, total)
+    }
+    this.close()
+  }
+
+  close() {
+    this.closed = true
+  }
+}
+
+/**
+ * @param {string} name
+ * @param {unknown} request
+ */
+function checkRequest(name, request) {
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    throw invalidType(name, 'an object with phone and message', request)
+  }
+  const fields = /** @type {Record<string, unknown>} */ (request)
+  const phone = requiredString(`${name}.phone`, fields.phone)
+  const message = requiredString(`${name}.message`, fields.message)
+  const callbackUrl = fields.callbackUrl === null ? undefined : optionalString(`${name}.callbackUrl`, fields.callbackUrl)
+  return { phone, message, callbackUrl }
+}
+
+/** @param {unknown} options */
+function checkCallOptions(options) {
+  const checked = checkOptionsObject('options', options)
+  const signal = checked.signal
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw invalidType('options.signal', 'an AbortSignal', signal)
+  }
+  return {
+    checked,
+    signal: /** @type {AbortSignal | undefined} */ (signal),
+    timeoutMs: optionalTimeout('options.timeoutMs', checked.timeoutMs),
+  }
+}
+
+module.exports = { Client }

@@ -1,0 +1,124 @@
+//! Delivery-report parsing for the three forms a Node server hands over: raw bytes, a string, or
+//! an object a JSON body parser already decoded (as `express.json()` does).
+//!
+//! All three end in the core's rules: bytes and strings go to `DeliveryReport::parse`, and an
+//! object's four report properties become `ReportFields` for `DeliveryReport::from_fields`, so
+//! the same body is accepted or rejected, with the same message, whatever its form.
+
+use std::borrow::Cow;
+
+use clearline::callback::{FieldValue, ReportFields};
+use clearline::DeliveryStatus;
+use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
+use napi::{Env, JsString, JsValue, Result, ValueType};
+use napi_derive::napi;
+
+use crate::error::ErrorExt;
+use crate::runtime::guard;
+use crate::text;
+
+/// A parsed delivery report.
+#[napi(object, use_nullable = true)]
+pub struct DeliveryReport {
+    /// The `messageId` the send returned.
+    pub message_id: String,
+    /// `Delivered`, `DeliveredFailed`, or the raw value of a status this version does not know.
+    pub status: String,
+    /// `false` when `status` is a value this version does not know.
+    pub known_status: bool,
+    /// The raw gateway status (`Delivered`, `Failed`, `Expired`, `Rejected`, ...), if given.
+    pub external_status: Option<String>,
+    /// The gateway's human-readable result, if given.
+    pub reason: Option<String>,
+    /// `true` when `status` is `Delivered`.
+    pub is_delivered: bool,
+    /// `true` when `status` is `DeliveredFailed`.
+    pub is_failed: bool,
+}
+
+impl From<clearline::DeliveryReport> for DeliveryReport {
+    fn from(report: clearline::DeliveryReport) -> Self {
+        let is_delivered = report.is_delivered();
+        let is_failed = report.is_failed();
+        let known_status = !matches!(report.status, DeliveryStatus::Unknown(_));
+        let status = match report.status {
+            DeliveryStatus::Unknown(raw) => raw,
+            known => known.as_str().to_owned(),
+        };
+        DeliveryReport {
+            message_id: report.message_id,
+            status,
+            known_status,
+            external_status: report.external_status,
+            reason: report.reason,
+            is_delivered,
+            is_failed,
+        }
+    }
+}
+
+/// Parses a report body given as a `Buffer` or `Uint8Array`.
+#[napi(js_name = "parseCallbackBytes")]
+pub fn parse_callback_bytes(env: Env, body: &[u8]) -> Result<DeliveryReport> {
+    guard(&env, || parse(&env, body))
+}
+
+/// Parses a report body given as a string. A lone surrogate in it is invalid UTF-8 to the
+/// parser, as the same text would be on the wire.
+#[napi(js_name = "parseCallbackText")]
+pub fn parse_callback_text(env: Env, body: JsString) -> Result<DeliveryReport> {
+    guard(&env, || {
+        let bytes = text::read_bytes(body)?;
+        parse(&env, &bytes)
+    })
+}
+
+/// Parses a report that a JSON body parser already turned into an object or array.
+#[napi(js_name = "parseCallbackObject")]
+pub fn parse_callback_object(env: Env, body: Object) -> Result<DeliveryReport> {
+    guard(&env, || {
+        if body.is_array()? {
+            // The core's message for a body that is a JSON array; its first byte decides.
+            return parse(&env, b"[]");
+        }
+        let fields = ReportFields {
+            message_id: field(&body, "messageId")?,
+            delivery_status: field(&body, "deliveryStatus")?,
+            external_delivery_status: field(&body, "externalDeliveryStatus")?,
+            reason_text: field(&body, "reasonText")?,
+        };
+        clearline::DeliveryReport::from_fields(fields)
+            .map(DeliveryReport::from)
+            .map_err(|err| err.into_napi(&env))
+    })
+}
+
+fn parse(env: &Env, body: &[u8]) -> Result<DeliveryReport> {
+    clearline::DeliveryReport::parse(body)
+        .map(DeliveryReport::from)
+        .map_err(|err| err.into_napi(env))
+}
+
+/// Reads one report property as the core's `FieldValue`, naming JavaScript types as JSON would.
+fn field(body: &Object, name: &str) -> Result<FieldValue<'static>> {
+    let value: Unknown = body.get_named_property(name)?;
+    let field = match value.get_type()? {
+        ValueType::String => {
+            // Coercing a string returns the same string.
+            match text::read(value.coerce_to_string()?)? {
+                Some(text) => FieldValue::Text(Cow::Owned(text)),
+                None => FieldValue::Other("a string with a lone surrogate (not valid Unicode)"),
+            }
+        }
+        ValueType::Undefined if !body.has_named_property(name)? => FieldValue::Missing,
+        ValueType::Undefined | ValueType::Null => FieldValue::Null,
+        ValueType::Boolean => FieldValue::Other("a boolean"),
+        ValueType::Number | ValueType::BigInt => FieldValue::Other("a number"),
+        ValueType::Object if value.is_array()? => FieldValue::Other("an array"),
+        ValueType::Object => FieldValue::Other("an object"),
+        ValueType::Function => FieldValue::Other("a function"),
+        ValueType::Symbol => FieldValue::Other("a symbol"),
+        _ => FieldValue::Other("a value JSON cannot hold"),
+    };
+    Ok(field)
+}

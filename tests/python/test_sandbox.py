@@ -1,0 +1,221 @@
+"""clearline.testing.Sandbox and the clearline_sandbox fixture, end to end with the clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import clearline
+import pytest
+from clearline.testing import Fault, Sandbox
+from conftest import CallbackReceiver
+
+
+def test_sandbox_records_sent_message(clearline_sandbox: Sandbox) -> None:
+    client = clearline_sandbox.client()
+
+    receipt = client.send("+1 202 555 1234", "Hello", callback_url="https://app.example.com/h")
+
+    messages = clearline_sandbox.messages()
+    assert len(messages) == 1
+    assert messages[0].message_id == receipt.message_id
+    assert messages[0].phone == "+12025551234"
+    assert messages[0].message == "Hello"
+    assert messages[0].callback_url == "https://app.example.com/h"
+    assert abs(messages[0].received_at - time.time()) < 60
+
+
+def test_sandbox_generates_fake_key() -> None:
+    with Sandbox() as sandbox:
+        assert sandbox.api_key.startswith("sandbox_key_")
+        assert sandbox.base_url.startswith("http://127.0.0.1:")
+        assert sandbox.api_key not in repr(sandbox)
+
+
+def test_sandbox_rejects_wrong_key(clearline_sandbox: Sandbox) -> None:
+    client = clearline.Client("test_key_not_real_0000", base_url=clearline_sandbox.base_url)
+
+    with pytest.raises(clearline.AuthenticationError) as raised:
+        client.send("+12025551234", "Hi")
+
+    assert raised.value.status_code == 401
+    assert clearline_sandbox.messages() == []
+
+
+def test_sandbox_delivers_report(clearline_sandbox: Sandbox, receiver: CallbackReceiver) -> None:
+    client = clearline_sandbox.client()
+    receipt = client.send("+12025551234", "Hi", callback_url=receiver.url)
+
+    outcomes = clearline_sandbox.wait_for_callbacks(1)
+
+    assert outcomes[0].message_id == receipt.message_id
+    assert outcomes[0].delivered is True
+    assert outcomes[0].attempts == 1
+    report = clearline.parse_callback(receiver.bodies[0])
+    assert report == outcomes[0].report
+    assert report.message_id == receipt.message_id
+    assert report.status is clearline.DeliveryStatus.DELIVERED
+
+
+@pytest.mark.parametrize(
+    ("phone", "external_status"),
+    [
+        (Sandbox.FAILED_NUMBER, "Failed"),
+        (Sandbox.EXPIRED_NUMBER, "Expired"),
+        (Sandbox.REJECTED_NUMBER, "Rejected"),
+    ],
+)
+def test_sandbox_reserved_number_fails(
+    clearline_sandbox: Sandbox, receiver: CallbackReceiver, phone: str, external_status: str
+) -> None:
+    clearline_sandbox.client().send(phone, "Hi", callback_url=receiver.url)
+
+    outcome = clearline_sandbox.wait_for_callbacks(1)[0]
+
+    report = clearline.parse_callback(receiver.bodies[0])
+    assert report.status is clearline.DeliveryStatus.DELIVERED_FAILED
+    assert report.external_status == external_status
+    assert report.reason
+    assert outcome.report.is_failed is True
+
+
+def test_sandbox_retries_refused_callback(receiver: CallbackReceiver) -> None:
+    receiver.status = 500
+    with Sandbox(callback_delay=0, callback_max_attempts=2, callback_retry_backoff=0.01) as sandbox:
+        sandbox.client().send("+12025551234", "Hi", callback_url=receiver.url)
+
+        outcome = sandbox.wait_for_callbacks(1)[0]
+        attempts = sandbox.callback_attempts()
+
+    assert outcome.delivered is False
+    assert outcome.attempts == 2
+    assert [attempt.status for attempt in attempts] == [500, 500]
+    assert [attempt.attempt for attempt in attempts] == [1, 2]
+    assert len(receiver.bodies) == 2
+
+
+def test_sandbox_wait_times_out(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.client().send("+12025551234", "no callback URL")
+
+    with pytest.raises(TimeoutError, match="0 arrived"):
+        clearline_sandbox.wait_for_callbacks(1, timeout=0.1)
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "maybe_sent"),
+    [
+        (Fault.status(500), clearline.ServerError, True),
+        (Fault.status(400, body='{"error": "blocked"}'), clearline.RejectedError, False),
+        (Fault.close_connection(), clearline.ConnectionError, True),
+        (Fault.non_json_body(), clearline.UnexpectedResponseError, True),
+        (Fault.redirect("http://127.0.0.1:9/"), clearline.UnexpectedResponseError, False),
+    ],
+)
+def test_sandbox_fault_raises_error(
+    clearline_sandbox: Sandbox,
+    fault: Fault,
+    error: type[clearline.ClearLineError],
+    maybe_sent: bool,
+) -> None:
+    clearline_sandbox.inject_fault(fault)
+    client = clearline_sandbox.client(max_retries=0)
+
+    with pytest.raises(error) as raised:
+        client.send("+12025551234", "Hi")
+
+    assert raised.value.maybe_sent is maybe_sent
+    assert clearline_sandbox.pending_faults == 0
+
+
+def test_sandbox_rate_limit_fault(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.inject_fault(Fault.status(429, retry_after=2), times=2)
+
+    with pytest.raises(clearline.RateLimitError) as raised:
+        clearline_sandbox.client(max_retries=0).send("+12025551234", "Hi")
+
+    assert raised.value.retry_after == 2.0
+    assert clearline_sandbox.pending_faults == 1
+    clearline_sandbox.clear_faults()
+    assert clearline_sandbox.pending_faults == 0
+
+
+def test_sandbox_latency_fault_times_out(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.inject_fault(Fault.latency(1.0))
+
+    with pytest.raises(clearline.TimeoutError) as raised:
+        clearline_sandbox.client(max_retries=0).send("+12025551234", "Hi", timeout=0.2)
+
+    assert raised.value.timeout_phase == "response"
+
+
+def test_sandbox_reset_forgets(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.client().send("+12025551234", "Hi")
+    clearline_sandbox.inject_fault(Fault.status(500))
+
+    clearline_sandbox.reset()
+
+    assert clearline_sandbox.messages() == []
+    assert clearline_sandbox.pending_faults == 0
+
+
+def test_sandbox_not_running_is_clear() -> None:
+    sandbox = Sandbox()
+
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = sandbox.base_url
+    sandbox.start()
+    try:
+        assert sandbox.port > 0
+    finally:
+        sandbox.stop()
+    with pytest.raises(RuntimeError, match="not running"):
+        sandbox.messages()
+
+
+def test_sandbox_wrong_option_type() -> None:
+    with pytest.raises(TypeError, match="argument 'callback_delay' must be a number of seconds"):
+        Sandbox(callback_delay="fast")  # type: ignore[arg-type]
+
+
+async def serve_reports(bodies: list[bytes]) -> tuple[asyncio.Server, str]:
+    """Start a minimal asyncio HTTP receiver on this loop that answers 200 to every POST."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        bodies.append(await reader.readexactly(length))
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}/webhooks/sms"
+
+
+@pytest.mark.asyncio
+async def test_sandbox_async_round_trip() -> None:
+    bodies: list[bytes] = []
+    server, url = await serve_reports(bodies)
+    try:
+        async with Sandbox(callback_delay=0.01) as sandbox:
+            async with sandbox.async_client() as client:
+                receipt = await client.send("+12025551234", "Hi", callback_url=url)
+
+            # The receiver runs on this loop, so the wait must not block it.
+            outcomes = await sandbox.wait_for_callbacks_async(1)
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    assert outcomes[0].delivered is True
+    assert clearline.parse_callback(bodies[0]).message_id == receipt.message_id
+
+
+@pytest.mark.asyncio
+async def test_sandbox_async_wait_times_out(clearline_sandbox: Sandbox) -> None:
+    with pytest.raises(TimeoutError):
+        await clearline_sandbox.wait_for_callbacks_async(1, timeout=0.05)
