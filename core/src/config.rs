@@ -568,7 +568,7 @@ fn parse_base_url(raw: &str) -> Result<Url> {
     let trimmed = raw.trim();
     // URL parsing silently drops tabs and newlines inside a URL; a base URL with one is a
     // copy-and-paste accident, not the address meant.
-    if trimmed.chars().any(char::is_control) {
+    if trimmed.chars().any(|ch| ch.is_ascii_control()) {
         return Err(invalid(
             "it contains a control character (such as a newline or tab); remove it",
         ));
