@@ -210,7 +210,9 @@ impl NativeClient {
     }
 
     /// Sends many SMS in the core at a bounded concurrency and resolves to one result object per
-    /// message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`.
+    /// message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`. Cancelling
+    /// `cancel` stops the batch early; it still resolves, with a `CLEARLINE_CANCELLED` error for
+    /// each message that did not finish.
     ///
     /// `messages` contains objects with `phone`, `message` and an optional `callbackUrl`, all strings
     /// (checked by `index.js`). `on_progress` receives `(done, total)` through a weak threadsafe
@@ -266,16 +268,18 @@ impl NativeClient {
             let client = self.client.clone();
             let token = cancel.map(|cancel| cancel.token.clone());
             let future = async move {
-                let send = client.send_many(requests, &bulk);
                 match token {
-                    Some(token) => token.run_until_cancelled(send).await,
-                    None => Some(send.await),
+                    // The core stops the batch when the token is cancelled and still returns a
+                    // result for every message: the unfinished ones as `CLEARLINE_CANCELLED`.
+                    Some(token) => {
+                        client
+                            .send_many_until(requests, &bulk, token.cancelled())
+                            .await
+                    }
+                    None => client.send_many(requests, &bulk).await,
                 }
             };
-            spawn_promise(env, future, true, move |env, outcome| {
-                let Some(results) = outcome else {
-                    return Err(aborted());
-                };
+            spawn_promise(env, future, true, move |env, results| {
                 bulk_results(env, total, results, unreadable)
             })
         })

@@ -19,14 +19,16 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::Mutex;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::request::{SendOptions, SendReceipt, SendRequest};
 
 /// Default number of sends in flight at once in [`Client::send_many`].
@@ -187,6 +189,42 @@ impl PauseGate {
     }
 }
 
+/// What a batch knows about one of its sends while it runs: the error it reports for the send
+/// when the batch stops before the send finished.
+#[derive(Default)]
+pub(crate) struct SendTrace {
+    attempts: AtomicU32,
+    maybe_sent: AtomicBool,
+}
+
+impl SendTrace {
+    /// Records that attempt number `attempt` is about to send its request.
+    pub(crate) fn attempt_started(&self, attempt: u32) {
+        self.attempts.store(attempt, Ordering::Relaxed);
+        self.maybe_sent.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that the last attempt failed, and whether its request may have reached ClearLine.
+    pub(crate) fn attempt_failed(&self, maybe_sent: bool) {
+        self.maybe_sent.store(maybe_sent, Ordering::Relaxed);
+    }
+
+    /// Builds the error of a send stopped in this state.
+    fn cancelled(&self) -> Error {
+        Error::cancelled(
+            self.maybe_sent.load(Ordering::Relaxed),
+            self.attempts.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The state a send shares with the rest of its batch.
+#[derive(Clone, Copy)]
+pub(crate) struct BatchSend<'a> {
+    pub(crate) gate: &'a PauseGate,
+    pub(crate) trace: &'a SendTrace,
+}
+
 impl Client {
     /// Sends many SMS concurrently and returns one result per request, in input order.
     ///
@@ -216,17 +254,61 @@ impl Client {
         requests: Vec<SendRequest>,
         options: &BulkOptions,
     ) -> Vec<Result<SendReceipt>> {
+        self.send_many_until(requests, options, std::future::pending())
+            .await
+    }
+
+    /// Sends many SMS like [`Client::send_many`], but stops early when `stop` completes, and
+    /// still returns one result per request, in input order.
+    ///
+    /// Once `stop` completes, no new send starts, and the sends in flight are dropped, which
+    /// closes their connections. Every send that had finished keeps its receipt or error. Every
+    /// other one gets an [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) error whose
+    /// [`Error::maybe_sent`] is `true` only if an HTTP attempt of it was in flight, so a caller
+    /// can send the others again without risking a duplicate SMS.
+    ///
+    /// ```
+    /// use clearline::{BulkOptions, Client, ErrorKind, SendRequest};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let client = Client::builder().api_key("test_key_not_real_0000").build()?;
+    /// let requests = vec![
+    ///     SendRequest::new("+12025550101", "Doors open at 9:00"),
+    ///     SendRequest::new("+12025550102", "Doors open at 9:00"),
+    /// ];
+    /// // A stop signal that is already complete: the batch stops before any send starts.
+    /// let results = client.send_many_until(requests, &BulkOptions::new(), async {}).await;
+    /// for result in &results {
+    ///     let err = result.as_ref().unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::Cancelled);
+    ///     assert!(!err.maybe_sent()); // safe to send again
+    /// }
+    /// # Ok::<(), clearline::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn send_many_until(
+        &self,
+        requests: Vec<SendRequest>,
+        options: &BulkOptions,
+        stop: impl Future<Output = ()>,
+    ) -> Vec<Result<SendReceipt>> {
         let total = requests.len();
         let gate = PauseGate::default();
+        let traces: Vec<SendTrace> = std::iter::repeat_with(SendTrace::default)
+            .take(total)
+            .collect();
         let max_chars = self.config().max_message_chars();
 
         let mut pending = stream::iter(requests.into_iter().enumerate())
             .map(|(index, request)| {
-                let gate = &gate;
+                let batch = BatchSend {
+                    gate: &gate,
+                    trace: &traces[index],
+                };
                 async move {
                     let result = match request.prepare(max_chars) {
                         Ok(prepared) => {
-                            self.send_prepared_gated(&prepared, &options.send, Some(gate))
+                            self.send_prepared_gated(&prepared, &options.send, Some(batch))
                                 .await
                         }
                         Err(err) => Err(err),
@@ -240,7 +322,17 @@ impl Client {
         results.resize_with(total, || None);
         let mut done = 0;
         let mut last_progress = Instant::now();
-        while let Some((index, result)) = pending.next().await {
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            // `biased` polls the stop signal first, so no send finishes after it completed.
+            let (index, result) = tokio::select! {
+                biased;
+                () = &mut stop => break,
+                next = pending.next() => match next {
+                    Some(next) => next,
+                    None => break,
+                },
+            };
             results[index] = Some(result);
             done += 1;
             if let Some(progress) = &options.on_progress {
@@ -250,8 +342,13 @@ impl Client {
                 }
             }
         }
+        // Dropping the stream drops the sends still in flight, which closes their connections.
+        drop(pending);
 
-        // Every index was filled exactly once above, so `flatten` drops nothing.
-        results.into_iter().flatten().collect()
+        results
+            .into_iter()
+            .zip(&traces)
+            .map(|(result, trace)| result.unwrap_or_else(|| Err(trace.cancelled())))
+            .collect()
     }
 }
