@@ -16,7 +16,8 @@ const {
   requiredString,
   withCode,
 } = require('./arguments.js')
-const { AbortError, isCancelled, withCallerStack } = require('./error.js')
+const { AbortError, withCallerStack } = require('./error.js')
+const { ABORTED, completion, nextSendId } = require('./runtime.js')
 
 /** A ClearLine client. One instance can serve a whole application and any number of sends. */
 class Client {
@@ -63,13 +64,15 @@ class Client {
       throw new AbortError('The send was aborted before it started; the SMS was not sent', false, signal.reason)
     }
 
+    const id = nextSendId()
     const cancel = signal === undefined ? undefined : new native.CancelToken()
     const onAbort = () => cancel?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      return await this.#native.send(phone, message, callbackUrl, timeoutMs, cancel)
+      this.#native.send(id, phone, message, callbackUrl, timeoutMs, cancel)
+      return await completion(id)
     } catch (err) {
-      if (signal !== undefined && isCancelled(err)) {
+      if (signal !== undefined && err === ABORTED) {
         throw new AbortError(
           'The send was aborted while in flight; the SMS may have been sent, so check before ' +
             'sending it again',

@@ -76,15 +76,6 @@ function withCallerStack(err) {
 }
 
 /**
- * Tells whether a native rejection is the cancellation `src/error.rs` produces on abort.
- *
- * @param {unknown} err
- */
-function isCancelled(err) {
-  return err instanceof Error && /** @type {{ code?: unknown }} */ (err).code === 'Cancelled'
-}
-
-/**
  * @param {Function} constructor
  * @param {string} name
  */
@@ -97,4 +88,4 @@ function defineName(constructor, name) {
   })
 }
 
-module.exports = { ClearLineError, AbortError, withCallerStack, isCancelled }
+module.exports = { ClearLineError, AbortError, withCallerStack }

@@ -15,8 +15,8 @@ use napi::{Env, JsString, Result, Status};
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{aborted, ErrorExt};
-use crate::runtime::{guard, spawn_promise};
+use crate::error::ErrorExt;
+use crate::runtime::{completions, guard, spawn_promise, spawn_send};
 use crate::text;
 
 /// Product token appended to the core's `User-Agent`: `clearline-node/<version>`.
@@ -170,27 +170,31 @@ impl NativeClient {
         }
     }
 
-    /// Validates and sends one SMS. Validation errors are thrown before any I/O; everything
-    /// after is a rejection of the returned Promise.
+    /// Validates and starts sending one SMS as send `id`. Validation errors are thrown before any
+    /// I/O; the outcome of everything after reaches `lib/runtime.js` through the completion
+    /// queue under `id`.
     #[napi]
-    pub fn send<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
         &self,
-        env: &'env Env,
+        env: Env,
+        id: u32,
         phone: JsString,
         message: JsString,
         callback_url: Option<JsString>,
         timeout_ms: Option<f64>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, Receipt>> {
-        guard(env, || {
+    ) -> Result<()> {
+        guard(&env, || {
             let request = match read_request(phone, message, callback_url)? {
                 Ok(request) => request,
-                Err(err) => return Err(err.into_napi(env)),
+                Err(err) => return Err(err.into_napi(&env)),
             };
             let prepared = request
                 .prepare(self.client.config().max_message_chars())
-                .map_err(|err| err.into_napi(env))?;
+                .map_err(|err| err.into_napi(&env))?;
             let options = send_options(timeout_ms)?;
+            let completions = completions(&env)?;
 
             let client = self.client.clone();
             let token = cancel.map(|cancel| cancel.token.clone());
@@ -201,11 +205,8 @@ impl NativeClient {
                     None => Some(send.await),
                 }
             };
-            spawn_promise(env, future, true, |env, outcome| match outcome {
-                Some(Ok(receipt)) => Ok(Receipt::from(receipt)),
-                Some(Err(err)) => Err(err.into_napi(env)),
-                None => Err(aborted()),
-            })
+            spawn_send(completions, id, future);
+            Ok(())
         })
     }
 

@@ -17,6 +17,7 @@ mod callback;
 mod client;
 mod error;
 mod logging;
+mod packed;
 mod runtime;
 mod sandbox;
 mod text;
