@@ -72,7 +72,12 @@ impl Client {
         })?;
         api_key.set_sensitive(true);
 
+        let tls = crate::tls::rustls_config().map_err(|err| {
+            Error::configuration(format!("failed to set up TLS for the HTTP client: {err}"))
+                .with_source(err)
+        })?;
         let mut http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(config.connect_timeout())
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent())
