@@ -366,6 +366,13 @@ export declare class SandboxError extends Error {
 export declare class Sandbox {
   private constructor()
 
+  /** A number whose SMS fails with the gateway status `Failed` (every other number is delivered). */
+  static readonly FAILED_NUMBER: string
+  /** A number whose SMS fails with the gateway status `Expired`. */
+  static readonly EXPIRED_NUMBER: string
+  /** A number whose SMS fails with the gateway status `Rejected`. */
+  static readonly REJECTED_NUMBER: string
+
   /**
    * Starts a sandbox.
    *

@@ -27,6 +27,7 @@ stage "cargo clippy" cargo clippy --workspace --all-targets --locked -- -D warni
 stage "cargo test" cargo test --workspace --locked
 stage "contract suite (OpenAPI, schemathesis)" tests/contract/run.sh
 stage "Python suite (installed wheel)" tests/python/run.sh
+stage "Node suite (packed npm tarball)" tests/node/run.sh
 
 echo
 echo "All suites passed in $((SECONDS - started_at)) s."

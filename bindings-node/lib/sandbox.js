@@ -20,6 +20,9 @@ const { Client } = require('./client.js')
 /** Private token that keeps `new Sandbox()` from outside this module. */
 const kCreate = Symbol('clearline.sandbox.create')
 
+/** The reserved numbers whose delivery reports fail, read once from the core. */
+const reservedNumbers = native.sandboxReservedNumbers()
+
 /** Default wait of `waitForCallbacks`, in milliseconds. */
 const DEFAULT_WAIT_MS = 5000
 
@@ -48,6 +51,13 @@ Object.defineProperty(SandboxError.prototype, 'name', {
 
 /** The ClearLine simulator. Start one with `Sandbox.start()` and stop it with `stop()`. */
 class Sandbox {
+  /** A number whose SMS fails with the gateway status `Failed`. */
+  static FAILED_NUMBER = reservedNumbers.failed
+  /** A number whose SMS fails with the gateway status `Expired`. */
+  static EXPIRED_NUMBER = reservedNumbers.expired
+  /** A number whose SMS fails with the gateway status `Rejected`. */
+  static REJECTED_NUMBER = reservedNumbers.rejected
+
   /** @type {import('../native.js').NativeSandbox} */
   #native
 

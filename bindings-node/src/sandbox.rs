@@ -153,6 +153,28 @@ pub struct NativeSandbox {
     api_key: String,
 }
 
+/// The sandbox's reserved numbers, whose delivery reports fail with the gateway status of that
+/// name; every other valid number is delivered.
+#[napi(object)]
+pub struct ReservedNumbers {
+    /// Fails with `Failed`.
+    pub failed: String,
+    /// Fails with `Expired`.
+    pub expired: String,
+    /// Fails with `Rejected`.
+    pub rejected: String,
+}
+
+/// Returns the sandbox's reserved numbers.
+#[napi(js_name = "sandboxReservedNumbers")]
+pub fn sandbox_reserved_numbers() -> ReservedNumbers {
+    ReservedNumbers {
+        failed: clearline_sandbox::delivery::FAILED_NUMBER.to_owned(),
+        expired: clearline_sandbox::delivery::EXPIRED_NUMBER.to_owned(),
+        rejected: clearline_sandbox::delivery::REJECTED_NUMBER.to_owned(),
+    }
+}
+
 /// Starts a sandbox and resolves to its native object.
 #[napi(js_name = "startSandbox")]
 pub fn start_sandbox<'env>(

@@ -5,13 +5,35 @@
 # Self-contained: creates a virtual environment under .build/contract-venv, installs the
 # pinned requirements, builds clearline-sandbox and clearline-bench with cargo, and runs pytest.
 # Extra arguments go to pytest. CONTRACT_SEED and CONTRACT_MAX_EXAMPLES tune the schemathesis
-# run; PYTHON picks the interpreter that creates the environment (default python3).
+# run; PYTHON picks the interpreter that creates the environment (default: the first of
+# python3.13, python3.12, python3.11 and python3 that is 3.11 or newer, because schemathesis 4
+# needs 3.11). Without such an interpreter the suite is skipped with a notice.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=.build/contract-venv
 requirements=tests/contract/requirements.txt
-python=${PYTHON:-python3}
+# Prints the first interpreter of the arguments that exists and is Python 3.11 or newer.
+find_python() {
+    local candidate
+    for candidate in "$@"; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ -n "${PYTHON:-}" ]; then
+    python=$PYTHON
+elif ! python=$(find_python python3.13 python3.12 python3.11 python3); then
+    echo "SKIPPED: the contract suite needs Python 3.11 or newer (schemathesis 4), and none of" \
+        "python3.13, python3.12, python3.11 or python3 is; set PYTHON to such an interpreter" \
+        "to run it." >&2
+    exit 0
+fi
 
 if [ ! -x "$venv/bin/python" ]; then
     echo "==> creating $venv"

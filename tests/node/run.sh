@@ -14,18 +14,8 @@ build="$repo/.build/node"
 project="$build/project"
 profile="${CLEARLINE_CARGO_PROFILE:-release}"
 
-echo "==> npm ci (bindings-node)"
+"$repo/scripts/build-node.sh"
 cd "$repo/bindings-node"
-npm ci --no-audit --no-fund --loglevel=error
-
-echo "==> napi build (profile $profile)"
-build_args=(--platform --js native.js --dts native.d.ts)
-case "$profile" in
-  release) build_args+=(--release) ;;
-  dev) ;;
-  *) build_args+=(--profile "$profile") ;;
-esac
-npx napi build "${build_args[@]}"
 
 echo "==> tsc --strict on the package's JavaScript and typings"
 npx tsc -p tsconfig.json

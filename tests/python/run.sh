@@ -12,38 +12,14 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 
 python="${CLEARLINE_PYTHON:-python3}"
-profile="${CLEARLINE_CARGO_PROFILE:-release}"
-build_dir="$root/.build/python"
-build_venv="$build_dir/venv-build"
-test_venv="$build_dir/venv-test"
-wheel_dir="$build_dir/wheels"
+test_venv="$root/.build/python/venv-test"
 
-echo "==> build environment ($("$python" --version))"
-if [ ! -x "$build_venv/bin/python" ]; then
-    "$python" -m venv "$build_venv"
-fi
-"$build_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    -r tests/python/requirements-build.txt
+wheel="$(scripts/build-python.sh)"
 
-echo "==> maturin build (profile $profile)"
-rm -rf "$wheel_dir"
-if [ "$profile" = "release" ]; then
-    profile_args=(--release)
-else
-    profile_args=(--profile "$profile")
-fi
-"$build_venv/bin/maturin" build "${profile_args[@]}" --locked --out "$wheel_dir" \
-    --interpreter "$build_venv/bin/python"
-wheels=("$wheel_dir"/clearline-*.whl)
-if [ "${#wheels[@]}" -ne 1 ]; then
-    echo "expected one wheel in $wheel_dir, found ${#wheels[@]}" >&2
-    exit 1
-fi
-
-echo "==> fresh test environment with ${wheels[0]##*/}"
+echo "==> fresh test environment with ${wheel##*/}"
 "$python" -m venv --clear "$test_venv"
 "$test_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "${wheels[0]}" -r tests/python/requirements.txt
+    "$wheel" -r tests/python/requirements.txt
 
 echo "==> ruff"
 "$test_venv/bin/ruff" check bindings-python/python tests/python examples/python

@@ -138,7 +138,7 @@ def test_client_unknown_keyword_is_type_error() -> None:
 
 def test_client_api_key_is_positional_only_first() -> None:
     with pytest.raises(TypeError):
-        clearline.Client(API_KEY, "staging")  # type: ignore[call-arg]
+        clearline.Client(API_KEY, "staging")  # type: ignore[call-arg, misc, unused-ignore]
 
 
 @pytest.mark.parametrize("value", [None, 42, 1.5, object(), ["{}"], ("{}",)])

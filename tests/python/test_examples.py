@@ -42,3 +42,38 @@ def test_send_example_reports_invalid_phone(server: FakeClearLine) -> None:
     assert finished.returncode == 2
     assert 'invalid phone "555"' in finished.stderr
     assert server.requests == []
+
+
+def run_demo(**overrides: str) -> subprocess.CompletedProcess[str]:
+    # Without CLEARLINE_* settings from the caller's shell, the demo runs on the sandbox.
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("CLEARLINE_")
+    }
+    environment.update(overrides)
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / "demo.py")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_demo_prints_three_reports() -> None:
+    finished = run_demo()
+
+    assert finished.returncode == 0, finished.stderr
+    rows = [line for line in finished.stdout.splitlines() if line.startswith("+120")]
+    assert len(rows) == 3, finished.stdout
+    assert " Delivered " in rows[0]
+    assert " DeliveredFailed  Failed " in rows[1]
+    assert " DeliveredFailed  Expired " in rows[2]
+    assert "All 3 delivery reports arrived as expected." in finished.stdout
+
+
+def test_demo_for_staging_requires_settings() -> None:
+    finished = run_demo(CLEARLINE_ENVIRONMENT="staging", CLEARLINE_CALLBACK_URL="")
+
+    assert finished.returncode == 2
+    assert "For staging, set CLEARLINE_API_KEY, CLEARLINE_CALLBACK_URL" in finished.stderr

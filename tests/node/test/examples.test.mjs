@@ -35,3 +35,26 @@ test('sandbox example sends and receives reports', async () => {
   assert.ok(lines.some((line) => /^report: \S+ DeliveredFailed \(Expired\)$/.test(line)), result.stdout)
   assert.equal(lines.at(-1), 'failed: CLEARLINE_SERVER, maybeSent true')
 })
+
+test('demo prints three reports and exits 0', async () => {
+  const env = { ...process.env }
+  delete env.CLEARLINE_ENVIRONMENT
+  const result = await runNode(['../examples/demo.mjs'], { env })
+  assert.equal(result.code, 0, result.stderr)
+  const rows = result.stdout.split('\n').filter((line) => /^\+\d{3}\*+\d{2} /.test(line))
+  assert.equal(rows.length, 3, result.stdout)
+  assert.match(rows[0] ?? '', / Delivered +Delivered /)
+  assert.match(rows[1] ?? '', / DeliveredFailed +Failed /)
+  assert.match(rows[2] ?? '', / DeliveredFailed +Expired /)
+  assert.match(result.stdout, /All 3 delivery reports arrived as expected\./)
+})
+
+test('demo for staging requires its settings', async () => {
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...process.env, CLEARLINE_ENVIRONMENT: 'staging' }
+  delete env.CLEARLINE_CALLBACK_URL
+  delete env.CLEARLINE_DEMO_PHONES
+  const result = await runNode(['../examples/demo.mjs'], { env })
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /For staging, set CLEARLINE_API_KEY, CLEARLINE_CALLBACK_URL/)
+})
