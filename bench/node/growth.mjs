@@ -58,11 +58,22 @@ const run = options.mode === 'send' ? sendEach : sendBatches
 await run(Math.min(count, 5_000))
 gc()
 const before = rssMb()
+const heapBefore = process.memoryUsage()
 
 await run(count)
 gc()
 const after = rssMb()
+const heapAfter = process.memoryUsage()
 
 const id = `node.rss_growth.${options.mode}`
 const name = `RSS growth over ${count} ${options.mode === 'send' ? 'client.send calls' : 'messages through sendMany'}`
-process.stdout.write(`${JSON.stringify({ id, name, value: after - before, unit: 'MB', before_mb: before, after_mb: after })}\n`)
+// The V8 heap's share of the growth: `heapTotal` is what V8 reserved, `heapUsed` what live
+// objects take after the collection.
+const heap = {
+  heap_total_before_mb: heapBefore.heapTotal / 1e6,
+  heap_total_after_mb: heapAfter.heapTotal / 1e6,
+  heap_used_before_mb: heapBefore.heapUsed / 1e6,
+  heap_used_after_mb: heapAfter.heapUsed / 1e6,
+}
+const record = { id, name, value: after - before, unit: 'MB', before_mb: before, after_mb: after, ...heap }
+process.stdout.write(`${JSON.stringify(record)}\n`)

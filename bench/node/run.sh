@@ -43,16 +43,8 @@ fi
 json_out="$(cd "$(dirname "$json_out")" && pwd)/$(basename "$json_out")"
 
 if [ "${CLEARLINE_BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  echo "==> napi build (profile $profile)"
+  CLEARLINE_CARGO_PROFILE="$profile" "$repo/scripts/build-node.sh"
   cd "$repo/bindings-node"
-  npm ci --no-audit --no-fund --loglevel=error
-  build_args=(--platform --js native.js --dts native.d.ts)
-  case "$profile" in
-    release) build_args+=(--release) ;;
-    dev) ;;
-    *) build_args+=(--profile "$profile") ;;
-  esac
-  npx napi build "${build_args[@]}"
 
   echo "==> install the packed package into $project"
   rm -rf "$build"

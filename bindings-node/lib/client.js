@@ -17,7 +17,7 @@ const {
   withCode,
 } = require('./arguments.js')
 const { AbortError, withCallerStack } = require('./error.js')
-const { ABORTED, completion, nextSendId } = require('./runtime.js')
+const { ABORTED, completion, nextSendId, unpackOutcomes } = require('./runtime.js')
 
 /** A ClearLine client. One instance can serve a whole application and any number of sends. */
 class Client {
@@ -120,13 +120,18 @@ class Client {
     const onAbort = () => cancel?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const results = await this.#native.sendMany(
+      const packed = await this.#native.sendMany(
         requests,
         concurrency,
         timeoutMs,
         progress === undefined ? undefined : (/** @type {number} */ done, /** @type {number} */ total) => progress.report(done, total),
         cancel
       )
+      /** @type {unknown[]} */
+      const results = new Array(requests.length)
+      unpackOutcomes(packed, (index, ok, value) => {
+        results[index] = ok ? { ok, receipt: value } : { ok: false, error: value }
+      })
       if (signal !== undefined) {
         const abort = batchAbortError(results, abortedBefore, signal.reason)
         if (abort !== undefined) {

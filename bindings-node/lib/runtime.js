@@ -45,40 +45,56 @@ function completion(id) {
   })
 }
 
-function settleCompletions() {
-  const batch = native.takeCompletions()
+/**
+ * Reads the packed outcomes of src/runtime.rs and calls `visit(id, ok, value)` for each: `ok` is
+ * true with a receipt, false with a ClearLineError, and undefined with ABORTED.
+ *
+ * @param {unknown[]} batch the packed string, then the ClearLineErrors in order
+ * @param {(id: number, ok: boolean | undefined, value: unknown) => void} visit
+ */
+function unpackOutcomes(batch, visit) {
   const reader = new Reader(/** @type {string} */ (batch[0]))
   let nextError = 1
   while (!reader.done()) {
     const id = reader.number()
     const tag = reader.unit()
-    /** @type {unknown} */
-    let value
     if (tag === TAG_SENT) {
-      value = {
+      const receipt = {
         messageId: reader.text(),
         phone: reader.text(),
         segments: reader.number(),
         encoding: ENCODINGS[reader.unit()],
         attempts: reader.number(),
       }
+      visit(id, true, receipt)
     } else if (tag === TAG_FAILED) {
-      value = batch[nextError++]
+      visit(id, false, batch[nextError++])
     } else {
-      value = ABORTED
-    }
-
-    const entry = pending.get(id)
-    if (entry === undefined) {
-      continue
-    }
-    pending.delete(id)
-    if (tag === TAG_SENT) {
-      entry.resolve(/** @type {object} */ (value))
-    } else {
-      entry.reject(value)
+      visit(id, undefined, ABORTED)
     }
   }
+}
+
+/**
+ * @param {number} id
+ * @param {boolean | undefined} ok
+ * @param {unknown} value
+ */
+function settle(id, ok, value) {
+  const entry = pending.get(id)
+  if (entry === undefined) {
+    return
+  }
+  pending.delete(id)
+  if (ok === true) {
+    entry.resolve(/** @type {object} */ (value))
+  } else {
+    entry.reject(value)
+  }
+}
+
+function settleCompletions() {
+  unpackOutcomes(native.takeCompletions(), settle)
   if (pending.size === 0) {
     native.holdEventLoop(false)
   }
@@ -86,4 +102,4 @@ function settleCompletions() {
 
 native.registerCompletionHandler(settleCompletions)
 
-module.exports = { ABORTED, completion, nextSendId }
+module.exports = { ABORTED, completion, nextSendId, unpackOutcomes }

@@ -73,7 +73,18 @@ const HAS_REASON: u16 = 8;
 /// `messageId`, the raw status when it is unknown, then the external status and the reason when
 /// present.
 fn pack(report: clearline::DeliveryReport) -> Utf16String {
-    let mut packer = Packer::with_capacity(64);
+    let texts = [
+        Some(report.message_id.as_str()),
+        Some(report.status.as_str()),
+        report.external_status.as_deref(),
+        report.reason.as_deref(),
+    ];
+    let capacity = 1 + texts
+        .iter()
+        .flatten()
+        .map(|text| text.len() + 2)
+        .sum::<usize>();
+    let mut packer = Packer::with_capacity(capacity);
     let (status, unknown) = match &report.status {
         DeliveryStatus::Delivered => (STATUS_DELIVERED, None),
         DeliveryStatus::DeliveredFailed => (STATUS_FAILED, None),

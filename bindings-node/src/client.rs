@@ -16,7 +16,7 @@ use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::ErrorExt;
-use crate::runtime::{completions, guard, spawn_promise, spawn_send};
+use crate::runtime::{completions, guard, pack_outcomes, spawn_promise, spawn_send, Outcome};
 use crate::text;
 
 /// Product token appended to the core's `User-Agent`: `clearline-node/<version>`.
@@ -58,33 +58,6 @@ pub struct ClientDescription {
     pub max_retries: u32,
     /// The `User-Agent` header value.
     pub user_agent: String,
-}
-
-/// The receipt a send resolves to.
-#[napi(object)]
-pub struct Receipt {
-    /// The id ClearLine gave the message; delivery reports carry it.
-    pub message_id: String,
-    /// The recipient in canonical E.164 form.
-    pub phone: String,
-    /// The number of SMS segments the text takes.
-    pub segments: u32,
-    /// `GSM-7` or `UCS-2`.
-    pub encoding: String,
-    /// How many HTTP attempts the send made.
-    pub attempts: u32,
-}
-
-impl From<SendReceipt> for Receipt {
-    fn from(receipt: SendReceipt) -> Self {
-        Receipt {
-            message_id: receipt.message_id().to_owned(),
-            phone: receipt.phone().to_owned(),
-            segments: receipt.segments(),
-            encoding: receipt.encoding().as_str().to_owned(),
-            attempts: receipt.attempts(),
-        }
-    }
 }
 
 /// A cancellation token: `index.js` creates one per call that has an `AbortSignal` and cancels
@@ -210,8 +183,9 @@ impl NativeClient {
         })
     }
 
-    /// Sends many SMS in the core at a bounded concurrency and resolves to one result object per
-    /// message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`. Cancelling
+    /// Sends many SMS in the core at a bounded concurrency and resolves to their results packed
+    /// by `pack_outcomes`, with each message's index as its id; `lib/client.js` turns them into
+    /// `{ ok: true, receipt }` and `{ ok: false, error }` objects in input order. Cancelling
     /// `cancel` stops the batch early; it still resolves, with a `CLEARLINE_CANCELLED` error for
     /// each message that did not finish.
     ///
@@ -329,17 +303,18 @@ fn duration_from_ms(ms: f64, name: &str) -> Result<Duration> {
     })
 }
 
-/// Builds the result array of `sendMany`: the core's results for the readable messages, and a
-/// validation error at the index of each message whose text had a lone surrogate.
+/// Packs the results of `sendMany` with [`pack_outcomes`], with the index of each message as its
+/// id: the core's results for the readable messages, and a validation error at the index of each
+/// message whose text had a lone surrogate.
 fn bulk_results<'env>(
     env: &'env Env,
     total: usize,
     results: Vec<clearline::Result<SendReceipt>>,
     unreadable: Vec<(usize, clearline::Error)>,
 ) -> Result<Array<'env>> {
-    let mut array = env.create_array(total as u32)?;
     let mut sent = results.into_iter();
     let mut unreadable = unreadable.into_iter().peekable();
+    let mut outcomes = Vec::with_capacity(total);
     for index in 0..total {
         let result = match unreadable.next_if(|(bad_index, _)| *bad_index == index) {
             Some((_, err)) => Err(err),
@@ -347,18 +322,11 @@ fn bulk_results<'env>(
                 napi::Error::from_reason("the core returned fewer results than messages")
             })?,
         };
-        let mut entry = Object::new(env)?;
-        match result {
-            Ok(receipt) => {
-                entry.set("ok", true)?;
-                entry.set("receipt", Receipt::from(receipt))?;
-            }
-            Err(err) => {
-                entry.set("ok", false)?;
-                entry.set("error", err.to_js_value(env)?)?;
-            }
-        }
-        array.set(index as u32, entry)?;
+        let outcome = match result {
+            Ok(receipt) => Outcome::Sent(receipt),
+            Err(err) => Outcome::Failed(err),
+        };
+        outcomes.push((index as u32, outcome));
     }
-    Ok(array)
+    pack_outcomes(env, outcomes)
 }

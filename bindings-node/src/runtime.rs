@@ -158,50 +158,59 @@ pub fn hold_event_loop(env: Env, hold: bool) -> Result<()> {
     }
 }
 
-/// Takes every queued completion. Returns an array whose first element is a packed string (see
-/// `src/packed.rs`) with, per completion, its id as a number and a tag: receipts follow the
-/// sent tag as messageId, phone, segments, encoding (0 for GSM-7, 1 for UCS-2) and attempts.
-/// The failed tag takes its `ClearLineError` from the array's next element, in order.
+/// Takes every queued completion, packed by [`pack_outcomes`].
 #[napi(js_name = "takeCompletions")]
 pub fn take_completions(env: &Env) -> Result<Array<'_>> {
     guard(env, || {
         let finished = std::mem::take(&mut completions(env)?.lock().finished);
+        pack_outcomes(env, finished)
+    })
+}
 
-        let mut packer = Packer::with_capacity(finished.len() * 48);
-        let mut errors = Vec::new();
-        for (id, outcome) in finished {
-            packer.number(id);
-            match outcome {
-                Outcome::Sent(receipt) => {
-                    packer.unit(TAG_SENT);
-                    packer.text(receipt.message_id());
-                    packer.text(receipt.phone());
-                    packer.number(receipt.segments());
-                    packer.unit(match receipt.encoding() {
-                        Encoding::Gsm7 => 0,
-                        Encoding::Ucs2 => 1,
-                    });
-                    packer.number(receipt.attempts());
-                }
-                Outcome::Failed(err) => {
-                    packer.unit(TAG_FAILED);
-                    errors.push(err.to_js_value(env)?);
-                }
-                Outcome::Aborted => packer.unit(TAG_ABORTED),
-                Outcome::Panicked(payload) => {
-                    packer.unit(TAG_FAILED);
-                    errors.push(internal_error_value(env, payload.as_ref(), true)?);
-                }
+/// Packs outcomes into an array whose first element is a packed string (see `src/packed.rs`)
+/// with, per outcome, its id as a number and a tag. Receipts follow the sent tag as messageId,
+/// phone, segments, encoding (0 for GSM-7, 1 for UCS-2) and attempts. The failed tag takes its
+/// `ClearLineError` from the array's next element, in order. `lib/runtime.js` reads it.
+pub(crate) fn pack_outcomes(
+    env: &Env,
+    outcomes: impl IntoIterator<Item = (u32, Outcome)>,
+) -> Result<Array<'_>> {
+    let outcomes = outcomes.into_iter();
+    // A receipt packs into about 60 code units.
+    let mut packer = Packer::with_capacity(outcomes.size_hint().0 * 64);
+    let mut errors = Vec::new();
+    for (id, outcome) in outcomes {
+        packer.number(id);
+        match outcome {
+            Outcome::Sent(receipt) => {
+                packer.unit(TAG_SENT);
+                packer.text(receipt.message_id());
+                packer.text(receipt.phone());
+                packer.number(receipt.segments());
+                packer.unit(match receipt.encoding() {
+                    Encoding::Gsm7 => 0,
+                    Encoding::Ucs2 => 1,
+                });
+                packer.number(receipt.attempts());
+            }
+            Outcome::Failed(err) => {
+                packer.unit(TAG_FAILED);
+                errors.push(err.to_js_value(env)?);
+            }
+            Outcome::Aborted => packer.unit(TAG_ABORTED),
+            Outcome::Panicked(payload) => {
+                packer.unit(TAG_FAILED);
+                errors.push(internal_error_value(env, payload.as_ref(), true)?);
             }
         }
+    }
 
-        let mut array = env.create_array(1 + errors.len() as u32)?;
-        array.set(0, packer.finish())?;
-        for (index, error) in errors.into_iter().enumerate() {
-            array.set(1 + index as u32, error)?;
-        }
-        Ok(array)
-    })
+    let mut array = env.create_array(1 + errors.len() as u32)?;
+    array.set(0, packer.finish())?;
+    for (index, error) in errors.into_iter().enumerate() {
+        array.set(1 + index as u32, error)?;
+    }
+    Ok(array)
 }
 
 /// Spawns `future` on the runtime and returns its Promise, which `settle` resolves or rejects on
