@@ -24,8 +24,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::stream::{self, StreamExt};
 use tokio::sync::Mutex;
+use tokio::task::JoinSet;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -293,45 +293,62 @@ impl Client {
         stop: impl Future<Output = ()>,
     ) -> Vec<Result<SendReceipt>> {
         let total = requests.len();
-        let gate = PauseGate::default();
-        let traces: Vec<SendTrace> = std::iter::repeat_with(SendTrace::default)
+        let concurrency = options.concurrency.max(1);
+        let gate = Arc::new(PauseGate::default());
+        let traces: Arc<[SendTrace]> = std::iter::repeat_with(SendTrace::default)
             .take(total)
             .collect();
         let max_chars = self.config().max_message_chars();
 
-        let mut pending = stream::iter(requests.into_iter().enumerate())
-            .map(|(index, request)| {
-                let batch = BatchSend {
-                    gate: &gate,
-                    trace: &traces[index],
-                };
-                async move {
-                    let result = match request.prepare(max_chars) {
-                        Ok(prepared) => {
-                            self.send_prepared_gated(&prepared, &options.send, Some(batch))
-                                .await
-                        }
-                        Err(err) => Err(err),
-                    };
-                    (index, result)
-                }
-            })
-            .buffer_unordered(options.concurrency.max(1));
-
+        // Each send is a task of its own, so a multi-threaded runtime spreads the batch over its
+        // threads as it does separate sends. Dropping the set aborts the tasks still running.
+        let mut queued = requests.into_iter().enumerate();
+        let mut running = JoinSet::new();
         let mut results: Vec<Option<Result<SendReceipt>>> = Vec::with_capacity(total);
         results.resize_with(total, || None);
         let mut done = 0;
         let mut last_progress = Instant::now();
         let mut stop = std::pin::pin!(stop);
         loop {
+            while running.len() < concurrency {
+                let Some((index, request)) = queued.next() else {
+                    break;
+                };
+                let client = self.clone();
+                let gate = Arc::clone(&gate);
+                let traces = Arc::clone(&traces);
+                let send_options = options.send;
+                running.spawn(async move {
+                    let batch = BatchSend {
+                        gate: &gate,
+                        trace: &traces[index],
+                    };
+                    let result = match request.prepare(max_chars) {
+                        Ok(prepared) => {
+                            client
+                                .send_prepared_gated(&prepared, &send_options, Some(batch))
+                                .await
+                        }
+                        Err(err) => Err(err),
+                    };
+                    (index, result)
+                });
+            }
+
             // `biased` polls the stop signal first, so no send finishes after it completed.
-            let (index, result) = tokio::select! {
+            let joined = tokio::select! {
                 biased;
                 () = &mut stop => break,
-                next = pending.next() => match next {
-                    Some(next) => next,
-                    None => break,
-                },
+                joined = running.join_next() => joined,
+            };
+            let (index, result) = match joined {
+                Some(Ok(finished)) => finished,
+                // A panic in a send unwinds into the caller, as it would from a send awaited
+                // directly.
+                Some(Err(err)) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                // Cancelled by a runtime shutting down: the send is reported from its trace.
+                Some(Err(_)) => continue,
+                None => break,
             };
             results[index] = Some(result);
             done += 1;
@@ -342,12 +359,20 @@ impl Client {
                 }
             }
         }
-        // Dropping the stream drops the sends still in flight, which closes their connections.
-        drop(pending);
+
+        // After a stop, the sends still running are aborted, and their traces are read only once
+        // every task has ended, so no attempt can start after its trace was read. A send that
+        // finished just before its abort keeps its result.
+        running.abort_all();
+        while let Some(joined) = running.join_next().await {
+            if let Ok((index, result)) = joined {
+                results[index] = Some(result);
+            }
+        }
 
         results
             .into_iter()
-            .zip(&traces)
+            .zip(traces.iter())
             .map(|(result, trace)| result.unwrap_or_else(|| Err(trace.cancelled())))
             .collect()
     }
