@@ -4,13 +4,13 @@
 // garbage collection.
 //
 // Usage: node --expose-gc growth.mjs --mode send|send_many --base-url URL --api-key KEY
-//          [--count N] [--concurrency C]
+//          [--count N] [--concurrency C] [--id-suffix SUFFIX]
 
 import { Client } from 'clearline'
 
 import { MESSAGE, PHONE, positiveInteger, readOptions, rssMb } from './common.mjs'
 
-const options = readOptions({ mode: '', 'base-url': '', 'api-key': '', count: '100000', concurrency: '64' })
+const options = readOptions({ mode: '', 'base-url': '', 'api-key': '', count: '100000', concurrency: '64', 'id-suffix': '' })
 const count = positiveInteger('count', options.count)
 const concurrency = positiveInteger('concurrency', options.concurrency)
 if (options.mode !== 'send' && options.mode !== 'send_many') {
@@ -65,7 +65,7 @@ gc()
 const after = rssMb()
 const heapAfter = process.memoryUsage()
 
-const id = `node.rss_growth.${options.mode}`
+const id = `node.rss_growth.${options.mode}${options['id-suffix']}`
 const name = `RSS growth over ${count} ${options.mode === 'send' ? 'client.send calls' : 'messages through sendMany'}`
 // The V8 heap's share of the growth: `heapTotal` is what V8 reserved, `heapUsed` what live
 // objects take after the collection.
