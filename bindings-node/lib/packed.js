@@ -29,7 +29,12 @@ class Reader {
     return low + high * 0x10000
   }
 
-  /** Reads a string. */
+  /**
+   * Reads a string.
+   *
+   * NOTE: V8 may return a long slice as a view into the packed string, so a kept messageId can
+   * keep the packed string of its whole batch alive (about 120 bytes per receipt of the batch).
+   */
   text() {
     const length = this.number()
     const start = this.at
