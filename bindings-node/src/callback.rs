@@ -122,10 +122,7 @@ pub fn parse_callback_bytes(env: Env, body: &[u8]) -> Result<Utf16String> {
 /// parser, as the same text would be on the wire.
 #[napi(js_name = "parseCallbackText")]
 pub fn parse_callback_text(env: Env, body: JsString) -> Result<Utf16String> {
-    guard(&env, || {
-        let bytes = text::read_bytes(body)?;
-        parse(&env, &bytes)
-    })
+    guard(&env, || text::with_bytes(body, |bytes| parse(&env, bytes))?)
 }
 
 /// Parses a report that a JSON body parser already turned into an object or array.
