@@ -21,6 +21,7 @@ use pyo3::{intern, IntoPyObjectExt};
 use tokio::task::AbortHandle;
 
 use crate::error::ToException;
+use crate::panic::Contained;
 use crate::runtime;
 
 /// Runs `future` on the shared runtime and returns an `asyncio.Future` for its result.
@@ -40,7 +41,10 @@ where
     let loop_ref = event_loop.unbind();
     let future_ref = py_future.clone().unbind();
     let task = runtime.spawn(async move {
-        let result = future.await;
+        let result = match crate::panic::contain(future).await {
+            Ok(output) => output.map_err(Contained::Failed),
+            Err(panic) => Err(Contained::Panicked(panic)),
+        };
         // Waiting for the GIL on a worker thread would stall the worker's other tasks, so a
         // blocking-pool thread delivers the result.
         // NOTE: this costs a thread hand-off per call; batching completions would cut it.

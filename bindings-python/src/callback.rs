@@ -21,6 +21,10 @@ use crate::error::ErrorExt;
 /// Parse a delivery report from a callback body.
 #[pyfunction]
 pub(crate) fn parse_callback(body: &Bound<'_, PyAny>) -> PyResult<DeliveryReport> {
+    crate::panic::guard(body.py(), || parse_body(body))
+}
+
+fn parse_body(body: &Bound<'_, PyAny>) -> PyResult<DeliveryReport> {
     let report = if let Ok(bytes) = body.cast::<PyBytes>() {
         clearline::DeliveryReport::parse(bytes.as_bytes())
     } else if let Ok(text) = body.cast::<PyString>() {

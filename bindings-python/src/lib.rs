@@ -12,6 +12,7 @@ mod client;
 mod convert;
 mod error;
 mod logging;
+mod panic;
 mod runtime;
 mod sandbox;
 
@@ -30,6 +31,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::SendReceipt>()?;
     module.add_class::<callback::DeliveryReport>()?;
     module.add_function(wrap_pyfunction!(callback::parse_callback, module)?)?;
+    module.add_function(wrap_pyfunction!(panic::panic_for_testing, module)?)?;
     module.add_class::<sandbox::Sandbox>()?;
     module.add_class::<sandbox::Fault>()?;
     module.add_class::<sandbox::ReceivedMessage>()?;

@@ -90,7 +90,7 @@ where
     }
     let runtime = get(py)?;
 
-    let mut future = std::pin::pin!(future);
+    let mut future = std::pin::pin!(crate::panic::contain(future));
     loop {
         let step = py.detach(|| {
             runtime.block_on(async {
@@ -102,7 +102,8 @@ where
             })
         });
         match step {
-            Step::Done(output) => return Ok(output),
+            Step::Done(Ok(output)) => return Ok(output),
+            Step::Done(Err(panic)) => return Err(panic.into_pyerr(py, true)),
             Step::Woken => on_wake(py)?,
             Step::CheckSignals => py.check_signals()?,
         }

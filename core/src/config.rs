@@ -565,7 +565,15 @@ fn parse_base_url(raw: &str) -> Result<Url> {
             quote(&redact_url_secrets(raw, true))
         ))
     };
-    let mut url = Url::parse(raw.trim()).map_err(|err| {
+    let trimmed = raw.trim();
+    // URL parsing silently drops tabs and newlines inside a URL; a base URL with one is a
+    // copy-and-paste accident, not the address meant.
+    if trimmed.chars().any(|ch| ch.is_ascii_control()) {
+        return Err(invalid(
+            "it contains a control character (such as a newline or tab); remove it",
+        ));
+    }
+    let mut url = Url::parse(trimmed).map_err(|err| {
         invalid(&format!(
             "{err}; pass an absolute URL such as \"https://api.clearline.me\" or the sandbox's \
              \"http://127.0.0.1:PORT\""
@@ -852,6 +860,16 @@ mod tests {
         let message = err.map(|e| e.to_string()).unwrap_or_default();
         assert!(message.contains("whitespace"), "{message}");
         assert!(!message.contains("test_key_secret"), "{message}");
+    }
+
+    #[test]
+    fn base_url_with_inner_newline_is_rejected() {
+        let err = builder()
+            .base_url("https://api.clear\nline.me")
+            .build()
+            .err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("control character"), "{message}");
     }
 
     #[test]

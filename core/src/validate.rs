@@ -281,6 +281,14 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
             "it is empty or has whitespace around it; pass an absolute https URL",
         ));
     }
+    // URL parsing silently drops tabs and newlines inside a URL, which would send a different
+    // URL from the one given, so ASCII control characters are rejected first.
+    if let Some(position) = callback_url.chars().position(|ch| ch.is_ascii_control()) {
+        return Err(invalid(&format!(
+            "it contains a control character (such as a newline or tab) at position {position}; \
+             remove it"
+        )));
+    }
 
     let url = Url::parse(callback_url).map_err(|err| {
         invalid(&format!(
@@ -417,6 +425,13 @@ mod tests {
             "https://***@host.example/path?key=secret#top"
         );
         assert_eq!(redact_url_secrets("no scheme@here", true), "no scheme@here");
+    }
+
+    #[test]
+    fn callback_url_rejects_inner_newline() {
+        let err = canonical_callback_url("https://example.com/web\nhooks").err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("control character"), "{message}");
     }
 
     #[test]

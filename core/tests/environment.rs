@@ -15,7 +15,7 @@ use std::time::Duration;
 use clearline::{Client, Environment, SendRequest};
 
 use support::KEY;
-use support::faults::{RawListener, heads};
+use support::faults::{RawListener, heads, refused_addr};
 use support::server::{Reply, Response, TestServer};
 
 /// Set in the child's environment, so that a `child_*` test runs only when a parent started it.
@@ -77,8 +77,13 @@ fn in_child() -> bool {
 
 /// Sends one SMS with `client` and prints the outcome as `RESULT ok ID` or
 /// `RESULT KIND maybe_sent=BOOL attempts=N`.
+/// `CHILD_MAX_RETRIES` sets the retries (default 0).
 async fn print_send_result(client: &Client) {
-    let options = clearline::SendOptions::new().max_retries(0);
+    let max_retries = std::env::var("CHILD_MAX_RETRIES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0);
+    let options = clearline::SendOptions::new().max_retries(max_retries);
     let outcome = client
         .send_with(&SendRequest::new("+12025551234", "Hi"), &options)
         .await;
@@ -257,6 +262,27 @@ async fn https_proxy_tunnels_remote_base_url() {
         result.starts_with("connection maybe_sent=false attempts=1"),
         "{result}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dead_https_proxy_is_retried_without_post() {
+    let dead_proxy = refused_addr().await;
+    let result = run_child(
+        "child_send_through_env_proxy",
+        &[
+            ("HTTPS_PROXY", format!("http://{dead_proxy}")),
+            ("CHILD_BASE_URL", format!("https://{REMOTE_HOST}")),
+            ("CHILD_MAX_RETRIES", "2".into()),
+        ],
+    )
+    .await;
+
+    // A proxy that refuses the connection provably got nothing, so the client retries.
+    assert!(
+        result.starts_with("connection maybe_sent=false attempts=3"),
+        "{result}"
+    );
+    assert!(result.contains("HTTPS_PROXY"), "{result}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

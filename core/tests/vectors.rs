@@ -396,7 +396,12 @@ fn callbacks_vectors() {
 #[test]
 fn vectors_have_enough_unique_cases() {
     let mut total = 0;
-    for file in ["send_inputs.json", "responses.json", "callbacks.json"] {
+    for file in [
+        "send_inputs.json",
+        "responses.json",
+        "callbacks.json",
+        "faults.json",
+    ] {
         let cases = load_cases(file);
         let mut names: Vec<&str> = cases.iter().map(name).collect();
         names.sort_unstable();

@@ -21,6 +21,7 @@ __all__ = [
     "ClearLineError",
     "ConfigurationError",
     "ConnectionError",
+    "InternalError",
     "RateLimitError",
     "RejectedError",
     "ServerError",
@@ -225,3 +226,12 @@ class CallbackParseError(ClearLineError, ValueError):
             attempts=attempts,
         )
         self.field = field
+
+
+class InternalError(ClearLineError):
+    """A bug in the ClearLine SDK itself: a Rust panic, caught before it reached Python.
+
+    ``maybe_sent`` is True when a send could have been in flight. Please report the message.
+    """
+
+    code: ClassVar[str] = "CLEARLINE_INTERNAL"
