@@ -4,9 +4,9 @@
 //! costs about as much as parsing a short JSON value in JavaScript. One string built here and
 //! read with `charCodeAt` and `slice` in JavaScript crosses the boundary once instead.
 //!
-//! The string is a sequence of UTF-16 code units, not text: a `unit` is one code unit, a
-//! `number` is two (low half first), and a `text` is its length in code units as a `number`
-//! followed by its code units. Keep the readers in `lib/packed.js` in step with these writers.
+//! The string is a sequence of UTF-16 code units, not text. A `unit` is one code unit and a
+//! `number` is two (low half first). A `text` is its length in code units as a `number`, followed
+//! by its code units. Keep the readers in `lib/packed.js` in step with these writers.
 
 use napi::bindgen_prelude::Utf16String;
 

@@ -51,7 +51,7 @@ pub(crate) fn env_state(env: &Env) -> Result<&'static mut EnvState> {
         .ok_or_else(|| napi::Error::from_reason("the per-environment state could not be stored"))
 }
 
-/// How a send ended, waiting in the queue for the JavaScript thread.
+/// The outcome of a finished send, waiting in the queue for the JavaScript thread.
 pub(crate) enum Outcome {
     Sent(SendReceipt),
     Failed(clearline::Error),
@@ -92,7 +92,7 @@ impl Completions {
         let mut queue = self.lock();
         queue.finished.push((id, outcome));
         if queue.finished.len() == 1 {
-            // A failed call means the environment is shutting down and nobody waits any more.
+            // A failed call means the environment is shutting down, so no Promise is waiting any more.
             queue
                 .notify
                 .call((), ThreadsafeFunctionCallMode::NonBlocking);

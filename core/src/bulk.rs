@@ -189,8 +189,8 @@ impl PauseGate {
     }
 }
 
-/// What a batch knows about one of its sends while it runs: the error it reports for the send
-/// when the batch stops before the send finished.
+/// The progress of one send of a batch, from which the batch builds the send's error when it
+/// stops before the send finished.
 #[derive(Default)]
 pub(crate) struct SendTrace {
     attempts: AtomicU32,
