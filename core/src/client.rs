@@ -367,10 +367,12 @@ impl Client {
             Err((_, err)) => return Err(self.transport_error(err, total_timeout)),
         };
 
-        // A proxy or a debugging server may echo the request headers in its body. The key is
-        // replaced before the body is quoted in an error message.
+        // A proxy or a debugging server may echo the request headers in its body or in a
+        // redirect's Location. The key is replaced before either is quoted in an error message,
+        // because the quote is cut to a maximum length and a cut key would no longer match.
         let key = inner.config.api_key.expose();
         let body = replace_bytes(&body, key.as_bytes(), REDACTED_KEY.as_bytes());
+        let location = location.map(|location| location.replace(key, REDACTED_KEY));
         interpret(&ResponseParts {
             status,
             retry_after: retry_after.as_deref(),

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result, body_snippet};
 use crate::retry::parse_retry_after;
+use crate::validate::quote;
 
 /// Largest response body read, in bytes. Bytes past it are not read.
 ///
@@ -116,9 +117,10 @@ pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     match status {
         200..=299 => interpret_success(parts, &label, &quoted, fail),
         300..=399 => {
+            // The header is quoted with a length cap, because any server on the way may set it.
             let target = parts
                 .location
-                .map(|location| format!(" to {location:?}"))
+                .map(|location| format!(" to {}", quote(location)))
                 .unwrap_or_default();
             Err(fail(
                 ErrorKind::UnexpectedResponse,
@@ -219,7 +221,10 @@ fn interpret_success(
             } else if body.is_empty() {
                 "the body is empty, not the expected JSON".to_owned()
             } else {
-                format!("the body is not the expected JSON ({err})")
+                format!(
+                    "the body is not the expected JSON ({})",
+                    json_error_text(&err)
+                )
             };
             return Err(unexpected(&problem).with_source(err));
         }
@@ -245,6 +250,20 @@ fn interpret_success(
         )),
         (None, _) => Err(unexpected("the body has no \"succeed\" field")),
     }
+}
+
+/// Maximum length of a serde_json error text quoted in a message, in characters.
+const MAX_JSON_ERROR_CHARS: usize = 120;
+
+/// Describes a serde_json error in at most [`MAX_JSON_ERROR_CHARS`] characters plus its position.
+/// An "invalid type" error quotes the offending string whole, and the body may be 1 MiB.
+fn json_error_text(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    if text.chars().count() <= MAX_JSON_ERROR_CHARS {
+        return text;
+    }
+    let head: String = text.chars().take(MAX_JSON_ERROR_CHARS).collect();
+    format!("{head}… at line {} column {}", err.line(), err.column())
 }
 
 /// Returns the first error text a rejection body carries under a common field name.
@@ -310,6 +329,33 @@ mod tests {
     fn whitespace_message_id_is_unexpected() {
         let err = response(200, r#"{"succeed": true, "messageId": "  "}"#).err();
         assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::UnexpectedResponse));
+    }
+
+    #[test]
+    fn redirect_location_is_capped() {
+        let location = format!("https://elsewhere.example/{}", "a".repeat(10_000));
+        let err = interpret(&ResponseParts {
+            status: 302,
+            location: Some(&location),
+            ..ResponseParts::default()
+        })
+        .err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("a redirect to \"https://elsewhere.example/aaa"),
+            "{message}"
+        );
+        assert!(message.chars().count() < 500, "{message}");
+    }
+
+    #[test]
+    fn json_error_quote_is_capped() {
+        let body = format!("\"{}\"", "x".repeat(5_000));
+        let err = response(200, &body).err();
+        let message = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("(invalid type: string \"xxx"), "{message}");
+        assert!(message.contains("xxx… at line 1 column 5002)"), "{message}");
+        assert!(message.chars().count() < 800, "{message}");
     }
 
     #[test]

@@ -73,6 +73,12 @@ pub(crate) fn quote(value: &str) -> String {
 
 /// Hides the secrets a URL may carry before it is quoted in a message: the `user:password@`
 /// part and, with `hide_query`, the query string. Works on text that does not parse as a URL.
+///
+/// The authority is taken to start after the first `:` and any slashes, backslashes, tabs and
+/// newlines that follow it, because URL parsers (the WHATWG URL Standard, the `url` crate)
+/// accept `https:user:pw@host` and `https:\\user:pw@host` as URLs with credentials. It ends
+/// at the first `/`, `?` or `#`. Everything before its last `@` is hidden, which may hide more
+/// than the credentials of text that is not a URL, but never less.
 pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
     let mut redacted = raw.to_owned();
     if hide_query {
@@ -83,10 +89,13 @@ pub(crate) fn redact_url_secrets(raw: &str, hide_query: bool) -> String {
             redacted.replace_range(query_start + 1..fragment_start, "***");
         }
     }
-    let Some(scheme_end) = redacted.find("://") else {
+    let Some(scheme_end) = redacted.find(':') else {
         return redacted;
     };
-    let authority_start = scheme_end + 3;
+    let after_scheme = scheme_end + 1;
+    let authority_start = redacted[after_scheme..]
+        .find(|ch| !matches!(ch, '/' | '\\' | '\t' | '\n' | '\r'))
+        .map_or(redacted.len(), |offset| after_scheme + offset);
     let authority_end = redacted[authority_start..]
         .find(['/', '?', '#'])
         .map_or(redacted.len(), |offset| authority_start + offset);
@@ -181,7 +190,8 @@ fn missing_plus_hint(trimmed: &str) -> String {
     if let Some(international) = trimmed.strip_prefix("00") {
         return format!(
             "E.164 numbers start with \"+\" and the country code; replace the international \
-             prefix 00 with \"+\": \"+{international}\""
+             prefix 00 with \"+\": {}",
+            quote(&format!("+{international}"))
         );
     }
     "E.164 numbers start with \"+\" and the country code; add the recipient's country code, \
@@ -244,7 +254,9 @@ pub fn check_message(message: &str, max_chars: usize) -> Result<()> {
 /// Validates a callback URL and returns its normalized form.
 ///
 /// The URL must be absolute, use `https` (plain `http` only for a loopback host), carry no
-/// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long.
+/// `user:password@` part, and be at most [`MAX_CALLBACK_URL_LEN`] bytes long both as given and
+/// once normalized. Normalizing percent-encodes spaces and non-ASCII characters, so it can make
+/// a URL longer.
 ///
 /// ```
 /// use clearline::validate::canonical_callback_url;
@@ -297,7 +309,17 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
         ))
     })?;
     check_secure_url(&url).map_err(|reason| invalid(&reason))?;
-    Ok(url.into())
+
+    let canonical: String = url.into();
+    if canonical.len() > MAX_CALLBACK_URL_LEN {
+        return Err(invalid(&format!(
+            "it is {} bytes long once normalized (percent-encoded), more than the maximum of \
+             {MAX_CALLBACK_URL_LEN}; use a shorter URL and keep per-message data on your side, \
+             keyed by messageId",
+            canonical.len()
+        )));
+    }
+    Ok(canonical)
 }
 
 /// Checks the rules that base URLs and callback URLs share: `https`, or `http` on a loopback
@@ -313,7 +335,13 @@ pub(crate) fn check_secure_url(url: &Url) -> std::result::Result<(), String> {
                     .into(),
             );
         }
-        other => return Err(format!("the scheme {other:?} is not supported; use https")),
+        other => {
+            // A scheme may be as long as the URL, so it is quoted with the length cap.
+            return Err(format!(
+                "the scheme {} is not supported; use https",
+                quote(other)
+            ));
+        }
     }
     if url.host().is_none() {
         return Err("it has no host; pass an absolute https URL".into());
@@ -371,6 +399,17 @@ mod tests {
     }
 
     #[test]
+    fn phone_00_prefix_suggestion_is_capped() {
+        let phone = format!("00{}", "1".repeat(5_000));
+        let message = canonical_phone(&phone)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("with \"+\": \"+111"), "{message}");
+        assert!(message.chars().count() < 500, "{message}");
+    }
+
+    #[test]
     fn phone_digit_bounds() {
         assert!(canonical_phone("+12").is_ok());
         assert!(canonical_phone("+1").is_err());
@@ -425,6 +464,62 @@ mod tests {
             "https://***@host.example/path?key=secret#top"
         );
         assert_eq!(redact_url_secrets("no scheme@here", true), "no scheme@here");
+    }
+
+    #[test]
+    fn callback_url_error_hides_password_without_slashes() {
+        // The url crate reads each of these as https with the password "hunter2".
+        for raw in [
+            "https:user:hunter2@example.com/hook",
+            "https:\\\\user:hunter2@example.com/hook",
+            "https:/\t/user:hunter2@example.com/hook",
+            "https:\u{1}user:hunter2@example.com/hook",
+        ] {
+            let parsed = Url::parse(raw).ok();
+            assert_eq!(
+                parsed.as_ref().and_then(Url::password),
+                Some("hunter2"),
+                "{raw:?}"
+            );
+            let message = canonical_callback_url(raw)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            // A tab or another control character is rejected before the credentials are.
+            let expected = if raw.contains(|ch: char| ch.is_ascii_control()) {
+                "control character"
+            } else {
+                "user name or password"
+            };
+            assert!(message.contains(expected), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+    }
+
+    #[test]
+    fn callback_url_length_counts_normalized_form() {
+        // Each space becomes "%20", so 700 of them take 2,100 bytes once normalized.
+        let raw = format!("https://app.example.com/a{}b", " ".repeat(700));
+        assert!(raw.len() <= MAX_CALLBACK_URL_LEN);
+        let message = canonical_callback_url(&raw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("2126 bytes long once normalized"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn callback_url_long_scheme_is_capped() {
+        let raw = format!("{}://app.example.com/hook", "a".repeat(1_000));
+        let message = canonical_callback_url(&raw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("the scheme \"aaa"), "{message}");
+        assert!(message.chars().count() < 500, "{message}");
     }
 
     #[test]

@@ -132,3 +132,19 @@ async fn echoed_key_is_scrubbed_from_errors() {
         );
     }
 }
+
+#[tokio::test]
+async fn key_cut_from_long_location_is_hidden() {
+    // The message quotes at most 64 characters of a Location. Here the key starts at the 58th,
+    // so a cut made before the key is replaced would show its first 7 characters.
+    let location = format!("http://127.0.0.1:9/{}?k={KEY}", "p".repeat(35));
+    let server = TestServer::always(Reply::Respond(
+        Response::new(302).header("Location", &location),
+    ))
+    .await;
+    let err = send_err(&client(&server.url())).await;
+
+    assert_hidden("long redirect", &err);
+    assert!(!err.message().contains(&KEY[..7]), "{err}");
+    assert!(err.message().contains("?k=[API ke…"), "{err}");
+}
