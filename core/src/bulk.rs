@@ -310,6 +310,16 @@ impl Client {
         let mut last_progress = Instant::now();
         let mut stop = std::pin::pin!(stop);
         loop {
+            // A send starts only while the stop signal is pending, so a batch whose signal has
+            // already completed sends nothing.
+            let stopped = tokio::select! {
+                biased;
+                () = &mut stop => true,
+                () = std::future::ready(()) => false,
+            };
+            if stopped {
+                break;
+            }
             while running.len() < concurrency {
                 let Some((index, request)) = queued.next() else {
                     break;

@@ -295,3 +295,21 @@ async fn stop_after_the_batch_changes_nothing() {
 
     assert_eq!(outcomes(&results), [None, None, None]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_already_complete_sends_nothing() {
+    // On a multi-threaded runtime a spawned send could start at once on another thread, so the
+    // batch must check the stop signal before it starts any.
+    let server = TestServer::start(|request, _| echo_phone(request, Duration::ZERO)).await;
+    for _ in 0..20 {
+        let requests: Vec<_> = (0..4)
+            .map(|index| SendRequest::new(phone(index), "Hi"))
+            .collect();
+        let results = client(&server.url())
+            .send_many_until(requests, &BulkOptions::new(), async {})
+            .await;
+        let not_sent = Some((ErrorKind::Cancelled, false, 0));
+        assert_eq!(outcomes(&results), [not_sent; 4]);
+    }
+    assert_eq!(server.posts(), 0);
+}
