@@ -118,8 +118,10 @@ export declare class Client {
    * message, in input order. A failed message never stops the others. A 429 pauses the whole
    * batch for its `Retry-After`.
    *
-   * Rejects only for an argument of the wrong type or range, or with a {@link SendAbortError}
-   * when `options.signal` aborts; the results of an aborted batch are not reported.
+   * Rejects only for an argument of the wrong type or range, or with a {@link SendManyAbortError}
+   * when `options.signal` aborts before every message finished: the batch stops, and the error's
+   * `results` has the result of every message, with a `CLEARLINE_CANCELLED` error for each one
+   * that did not finish.
    */
   sendMany(messages: readonly SendRequest[], options?: SendManyOptions): Promise<SendResult[]>
 }
@@ -146,6 +148,11 @@ export type ClearLineErrorCode =
   | 'CLEARLINE_CONNECTION'
   /** A delivery-report body could not be parsed; `field` names the field when one is at fault. */
   | 'CLEARLINE_CALLBACK_PARSE'
+  /**
+   * A message of a batch did not finish because the batch's signal aborted; `maybeSent` is true
+   * only if it was in flight.
+   */
+  | 'CLEARLINE_CANCELLED'
   /** A bug in the SDK itself (a panic in the Rust core was caught). */
   | 'CLEARLINE_INTERNAL'
 
@@ -205,6 +212,17 @@ export interface SendAbortError extends Error {
   readonly maybeSent: boolean
   /** The signal's `reason`. */
   readonly cause: unknown
+}
+
+/** The rejection of a batch whose `AbortSignal` aborted before every message finished. */
+export interface SendManyAbortError extends SendAbortError {
+  /** `true` when at least one message that did not finish was in flight. */
+  readonly maybeSent: boolean
+  /**
+   * One result per message, in input order. A message that did not finish has a
+   * `CLEARLINE_CANCELLED` error; the others keep their receipt or error.
+   */
+  readonly results: SendResult[]
 }
 
 /** The resolved delivery statuses this version knows. */

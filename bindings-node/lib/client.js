@@ -16,7 +16,8 @@ const {
   requiredString,
   withCode,
 } = require('./arguments.js')
-const { AbortError, isCancelled, withCallerStack } = require('./error.js')
+const { AbortError, withCallerStack } = require('./error.js')
+const { ABORTED, completion, nextSendId, unpackOutcomes } = require('./runtime.js')
 
 /** A ClearLine client. One instance can serve a whole application and any number of sends. */
 class Client {
@@ -63,13 +64,15 @@ class Client {
       throw new AbortError('The send was aborted before it started; the SMS was not sent', false, signal.reason)
     }
 
+    const id = nextSendId()
     const cancel = signal === undefined ? undefined : new native.CancelToken()
     const onAbort = () => cancel?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      return await this.#native.send(phone, message, callbackUrl, timeoutMs, cancel)
+      this.#native.send(id, phone, message, callbackUrl, timeoutMs, cancel)
+      return await completion(id)
     } catch (err) {
-      if (signal !== undefined && isCancelled(err)) {
+      if (signal !== undefined && err === ABORTED) {
         throw new AbortError(
           'The send was aborted while in flight; the SMS may have been sent, so check before ' +
             'sending it again',
@@ -89,6 +92,10 @@ class Client {
    * never stops the others. `onProgress(done, total)` is called at most every 50 ms and once with
    * `done === total` before the Promise resolves.
    *
+   * When `options.signal` aborts before every message finished, the batch stops and rejects with
+   * an AbortError whose `results` has the same shape, with a `CLEARLINE_CANCELLED` error for each
+   * message that did not finish.
+   *
    * @param {Array<{ phone: string, message: string, callbackUrl?: string | null }>} messages
    * @param {{ concurrency?: number, signal?: AbortSignal, timeoutMs?: number,
    *           onProgress?: (done: number, total: number) => void }} [options]
@@ -101,38 +108,42 @@ class Client {
     const { checked, signal, timeoutMs } = checkCallOptions(options)
     const concurrency = optionalInteger('options.concurrency', checked.concurrency, 1, MAX_UINT32)
     const onProgress = optionalFunction('options.onProgress', checked.onProgress)
-    if (signal?.aborted) {
-      throw new AbortError('The batch was aborted before it started; no SMS was sent', false, signal.reason)
-    }
 
+    // An already aborted signal still goes through the core, which then reports every message
+    // as not sent, so an aborted batch always rejects with the same shape.
+    const abortedBefore = signal?.aborted === true
     const progress = onProgress === undefined ? undefined : new ProgressReporter(onProgress)
     const cancel = signal === undefined ? undefined : new native.CancelToken()
+    if (abortedBefore) {
+      cancel?.cancel()
+    }
     const onAbort = () => cancel?.cancel()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const results = await this.#native.sendMany(
+      const packed = await this.#native.sendMany(
         requests,
         concurrency,
         timeoutMs,
         progress === undefined ? undefined : (/** @type {number} */ done, /** @type {number} */ total) => progress.report(done, total),
         cancel
       )
+      /** @type {unknown[]} */
+      const results = new Array(requests.length)
+      unpackOutcomes(packed, (index, ok, value) => {
+        results[index] = ok ? { ok, receipt: value } : { ok: false, error: value }
+      })
+      if (signal !== undefined) {
+        const abort = batchAbortError(results, abortedBefore, signal.reason)
+        if (abort !== undefined) {
+          throw abort
+        }
+      }
       progress?.finish(results.length)
       return results
     } catch (err) {
-      progress?.close()
-      if (signal !== undefined && isCancelled(err)) {
-        // NOTE: the core drops the whole batch on cancellation, so the receipts of messages
-        // accepted before the abort are lost with it.
-        throw new AbortError(
-          'The batch was aborted while in flight; some SMS may have been sent, and their ' +
-            'receipts are not reported, so check before sending them again',
-          true,
-          signal.reason
-        )
-      }
       throw withCallerStack(err)
     } finally {
+      progress?.close()
       signal?.removeEventListener('abort', onAbort)
     }
   }
@@ -160,6 +171,38 @@ class Client {
     const depthLeft = typeof options.depth === 'number' ? options.depth - 1 : options.depth
     return `Client ${inspect(visible, { ...options, depth: depthLeft })}`
   }
+}
+
+/**
+ * Builds the rejection of a batch stopped by its AbortSignal, or returns undefined when every
+ * message had finished before the abort. The error carries the results of all messages: the
+ * messages that did not finish have a `CLEARLINE_CANCELLED` error from the core, whose
+ * `maybeSent` is true only for those that were in flight.
+ *
+ * @param {unknown[]} results the `{ ok, receipt }` and `{ ok, error }` objects of the native batch
+ * @param {boolean} abortedBefore
+ * @param {unknown} reason the signal's reason
+ */
+function batchAbortError(results, abortedBefore, reason) {
+  const typed = /** @type {Array<{ ok: boolean, error?: { code: string, maybeSent: boolean } }>} */ (results)
+  const unfinished = typed.filter((result) => !result.ok && result.error?.code === 'CLEARLINE_CANCELLED')
+  if (unfinished.length === 0) {
+    return undefined
+  }
+  const maybeSent = unfinished.filter((result) => result.error?.maybeSent).length
+  let message
+  if (abortedBefore) {
+    message = 'The batch was aborted before it started; no SMS was sent'
+  } else if (maybeSent === 0) {
+    message = `The batch was aborted; ${unfinished.length} of ${results.length} SMS were not sent`
+  } else {
+    message =
+      `The batch was aborted; ${unfinished.length} of ${results.length} SMS did not finish, and ` +
+      `${maybeSent} of them were in flight and may have been sent, so check those before sending ` +
+      'them again'
+  }
+  message += '. The error\'s results property has the result of every message'
+  return new AbortError(message, maybeSent > 0, reason, results)
 }
 
 /**

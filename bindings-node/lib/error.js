@@ -39,17 +39,24 @@ defineName(ClearLineError, 'ClearLineError')
 
 native.registerErrorClass(ClearLineError)
 
-/** The rejection of a send or batch stopped by its AbortSignal. */
+/**
+ * The rejection of a send or batch stopped by its AbortSignal. A batch's also has `results`, one
+ * per message in input order, as `sendMany` would have resolved them.
+ */
 class AbortError extends Error {
   /**
    * @param {string} message
    * @param {boolean} maybeSent
    * @param {unknown} reason the signal's reason
+   * @param {unknown[]} [results] the results of a batch
    */
-  constructor(message, maybeSent, reason) {
+  constructor(message, maybeSent, reason, results) {
     super(message, { cause: reason })
     this.code = 'ABORT_ERR'
     this.maybeSent = maybeSent
+    if (results !== undefined) {
+      this.results = results
+    }
   }
 }
 defineName(AbortError, 'AbortError')
@@ -69,15 +76,6 @@ function withCallerStack(err) {
 }
 
 /**
- * Tells whether a native rejection is the cancellation `src/error.rs` produces on abort.
- *
- * @param {unknown} err
- */
-function isCancelled(err) {
-  return err instanceof Error && /** @type {{ code?: unknown }} */ (err).code === 'Cancelled'
-}
-
-/**
  * @param {Function} constructor
  * @param {string} name
  */
@@ -90,4 +88,4 @@ function defineName(constructor, name) {
   })
 }
 
-module.exports = { ClearLineError, AbortError, withCallerStack, isCancelled }
+module.exports = { ClearLineError, AbortError, withCallerStack }

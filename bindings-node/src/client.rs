@@ -15,8 +15,8 @@ use napi::{Env, JsString, Result, Status};
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{aborted, ErrorExt};
-use crate::runtime::{guard, spawn_promise};
+use crate::error::ErrorExt;
+use crate::runtime::{completions, guard, pack_outcomes, spawn_promise, spawn_send, Outcome};
 use crate::text;
 
 /// Product token appended to the core's `User-Agent`: `clearline-node/<version>`.
@@ -58,33 +58,6 @@ pub struct ClientDescription {
     pub max_retries: u32,
     /// The `User-Agent` header value.
     pub user_agent: String,
-}
-
-/// The receipt a send resolves to.
-#[napi(object)]
-pub struct Receipt {
-    /// The id ClearLine gave the message; delivery reports carry it.
-    pub message_id: String,
-    /// The recipient in canonical E.164 form.
-    pub phone: String,
-    /// The number of SMS segments the text takes.
-    pub segments: u32,
-    /// `GSM-7` or `UCS-2`.
-    pub encoding: String,
-    /// How many HTTP attempts the send made.
-    pub attempts: u32,
-}
-
-impl From<SendReceipt> for Receipt {
-    fn from(receipt: SendReceipt) -> Self {
-        Receipt {
-            message_id: receipt.message_id().to_owned(),
-            phone: receipt.phone().to_owned(),
-            segments: receipt.segments(),
-            encoding: receipt.encoding().as_str().to_owned(),
-            attempts: receipt.attempts(),
-        }
-    }
 }
 
 /// A cancellation token: `index.js` creates one per call that has an `AbortSignal` and cancels
@@ -170,27 +143,31 @@ impl NativeClient {
         }
     }
 
-    /// Validates and sends one SMS. Validation errors are thrown before any I/O; everything
-    /// after is a rejection of the returned Promise.
+    /// Validates and starts sending one SMS as send `id`. Validation errors are thrown before any
+    /// I/O; the outcome of everything after reaches `lib/runtime.js` through the completion
+    /// queue under `id`.
     #[napi]
-    pub fn send<'env>(
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
         &self,
-        env: &'env Env,
+        env: Env,
+        id: u32,
         phone: JsString,
         message: JsString,
         callback_url: Option<JsString>,
         timeout_ms: Option<f64>,
         cancel: Option<&CancelToken>,
-    ) -> Result<PromiseRaw<'env, Receipt>> {
-        guard(env, || {
+    ) -> Result<()> {
+        guard(&env, || {
             let request = match read_request(phone, message, callback_url)? {
                 Ok(request) => request,
-                Err(err) => return Err(err.into_napi(env)),
+                Err(err) => return Err(err.into_napi(&env)),
             };
             let prepared = request
                 .prepare(self.client.config().max_message_chars())
-                .map_err(|err| err.into_napi(env))?;
+                .map_err(|err| err.into_napi(&env))?;
             let options = send_options(timeout_ms)?;
+            let completions = completions(&env)?;
 
             let client = self.client.clone();
             let token = cancel.map(|cancel| cancel.token.clone());
@@ -201,16 +178,16 @@ impl NativeClient {
                     None => Some(send.await),
                 }
             };
-            spawn_promise(env, future, true, |env, outcome| match outcome {
-                Some(Ok(receipt)) => Ok(Receipt::from(receipt)),
-                Some(Err(err)) => Err(err.into_napi(env)),
-                None => Err(aborted()),
-            })
+            spawn_send(completions, id, future);
+            Ok(())
         })
     }
 
-    /// Sends many SMS in the core at a bounded concurrency and resolves to one result object per
-    /// message, in input order: `{ ok: true, receipt }` or `{ ok: false, error }`.
+    /// Sends many SMS in the core at a bounded concurrency and resolves to their results packed
+    /// by `pack_outcomes`, with each message's index as its id; `lib/client.js` turns them into
+    /// `{ ok: true, receipt }` and `{ ok: false, error }` objects in input order. Cancelling
+    /// `cancel` stops the batch early; it still resolves, with a `CLEARLINE_CANCELLED` error for
+    /// each message that did not finish.
     ///
     /// `messages` contains objects with `phone`, `message` and an optional `callbackUrl`, all strings
     /// (checked by `index.js`). `on_progress` receives `(done, total)` through a weak threadsafe
@@ -266,16 +243,18 @@ impl NativeClient {
             let client = self.client.clone();
             let token = cancel.map(|cancel| cancel.token.clone());
             let future = async move {
-                let send = client.send_many(requests, &bulk);
                 match token {
-                    Some(token) => token.run_until_cancelled(send).await,
-                    None => Some(send.await),
+                    // The core stops the batch when the token is cancelled and still returns a
+                    // result for every message: the unfinished ones as `CLEARLINE_CANCELLED`.
+                    Some(token) => {
+                        client
+                            .send_many_until(requests, &bulk, token.cancelled())
+                            .await
+                    }
+                    None => client.send_many(requests, &bulk).await,
                 }
             };
-            spawn_promise(env, future, true, move |env, outcome| {
-                let Some(results) = outcome else {
-                    return Err(aborted());
-                };
+            spawn_promise(env, future, true, move |env, results| {
                 bulk_results(env, total, results, unreadable)
             })
         })
@@ -324,17 +303,18 @@ fn duration_from_ms(ms: f64, name: &str) -> Result<Duration> {
     })
 }
 
-/// Builds the result array of `sendMany`: the core's results for the readable messages, and a
-/// validation error at the index of each message whose text had a lone surrogate.
+/// Packs the results of `sendMany` with [`pack_outcomes`], with the index of each message as its
+/// id: the core's results for the readable messages, and a validation error at the index of each
+/// message whose text had a lone surrogate.
 fn bulk_results<'env>(
     env: &'env Env,
     total: usize,
     results: Vec<clearline::Result<SendReceipt>>,
     unreadable: Vec<(usize, clearline::Error)>,
 ) -> Result<Array<'env>> {
-    let mut array = env.create_array(total as u32)?;
     let mut sent = results.into_iter();
     let mut unreadable = unreadable.into_iter().peekable();
+    let mut outcomes = Vec::with_capacity(total);
     for index in 0..total {
         let result = match unreadable.next_if(|(bad_index, _)| *bad_index == index) {
             Some((_, err)) => Err(err),
@@ -342,18 +322,11 @@ fn bulk_results<'env>(
                 napi::Error::from_reason("the core returned fewer results than messages")
             })?,
         };
-        let mut entry = Object::new(env)?;
-        match result {
-            Ok(receipt) => {
-                entry.set("ok", true)?;
-                entry.set("receipt", Receipt::from(receipt))?;
-            }
-            Err(err) => {
-                entry.set("ok", false)?;
-                entry.set("error", err.to_js_value(env)?)?;
-            }
-        }
-        array.set(index as u32, entry)?;
+        let outcome = match result {
+            Ok(receipt) => Outcome::Sent(receipt),
+            Err(err) => Outcome::Failed(err),
+        };
+        outcomes.push((index as u32, outcome));
     }
-    Ok(array)
+    pack_outcomes(env, outcomes)
 }

@@ -9,8 +9,10 @@
 use std::any::Any;
 
 use napi::bindgen_prelude::{FnArgs, Function, FunctionRef, Unknown};
-use napi::{Env, JsError, Status};
+use napi::{Env, JsError};
 use napi_derive::napi;
+
+use crate::runtime::env_state;
 
 /// Code of the error for a bug in the SDK itself (a Rust panic), which has no core kind.
 pub(crate) const INTERNAL_CODE: &str = "CLEARLINE_INTERNAL";
@@ -39,12 +41,7 @@ pub struct ErrorDetails {
 }
 
 /// The constructor's return type is unused: it is only called with `new`.
-type ErrorConstructor = FunctionRef<FnArgs<(String, ErrorDetails)>, ()>;
-
-/// State kept per JavaScript environment: the `ClearLineError` constructor.
-struct EnvState {
-    error_class: ErrorConstructor,
-}
+pub(crate) type ErrorConstructor = FunctionRef<FnArgs<(String, ErrorDetails)>, ()>;
 
 /// Registers the `ClearLineError` class of this environment. `index.js` calls it once at load.
 #[napi(js_name = "registerErrorClass")]
@@ -53,10 +50,8 @@ pub fn register_error_class(
     #[napi(ts_arg_type = "new (message: string, details: ErrorDetails) => Error")]
     error_class: Function<FnArgs<(String, ErrorDetails)>, ()>,
 ) -> napi::Result<()> {
-    let state = EnvState {
-        error_class: error_class.create_ref()?,
-    };
-    env.set_instance_data(state, (), |_| {})
+    env_state(&env)?.error_class = Some(error_class.create_ref()?);
+    Ok(())
 }
 
 /// Conversion of core errors to JavaScript errors.
@@ -99,6 +94,18 @@ pub(crate) fn internal_error(
     payload: &(dyn Any + Send),
     maybe_sent: bool,
 ) -> napi::Error {
+    match internal_error_value(env, payload, maybe_sent) {
+        Ok(value) => napi::Error::from(value),
+        Err(err) => err,
+    }
+}
+
+/// Builds the `ClearLineError` object of [`internal_error`].
+pub(crate) fn internal_error_value<'env>(
+    env: &'env Env,
+    payload: &(dyn Any + Send),
+    maybe_sent: bool,
+) -> napi::Result<Unknown<'env>> {
     let reason = panic_message(payload);
     let consequence = if maybe_sent {
         "; the SMS may have been sent, so check before sending it again"
@@ -119,18 +126,7 @@ pub(crate) fn internal_error(
         timeout_phase: None,
         attempts: 0,
     };
-    match new_error(env, &message, details) {
-        Ok(value) => napi::Error::from(value),
-        Err(err) => err,
-    }
-}
-
-/// Builds the rejection of a send stopped by its cancellation token.
-///
-/// `index.js` recognises it by the code `Cancelled` and rejects with an `AbortError` that carries
-/// the signal's reason instead.
-pub(crate) fn aborted() -> napi::Error {
-    napi::Error::new(Status::Cancelled, "the operation was aborted")
+    new_error(env, &message, details)
 }
 
 fn new_error<'env>(
@@ -138,8 +134,8 @@ fn new_error<'env>(
     message: &str,
     details: ErrorDetails,
 ) -> napi::Result<Unknown<'env>> {
-    if let Some(state) = env.get_instance_data::<EnvState>()? {
-        let constructor = state.error_class.borrow_back(env)?;
+    if let Some(error_class) = &env_state(env)?.error_class {
+        let constructor = error_class.borrow_back(env)?;
         return constructor.new_instance(FnArgs::from((message.to_owned(), details)));
     }
 

@@ -7,7 +7,7 @@
 //! to the package.
 //!
 //! Modules mirror the core and the Python binding: `client`, `callback`, `error`, `runtime`, plus
-//! `text` (reading JavaScript strings) and `logging`.
+//! `text` (reading JavaScript strings), `packed` (results packed into one string) and `logging`.
 
 // The `#[napi]` macro registers exports only outside `cfg(test)`, so in the unit-test build the
 // exported functions look unused.
@@ -17,6 +17,7 @@ mod callback;
 mod client;
 mod error;
 mod logging;
+mod packed;
 mod runtime;
 mod sandbox;
 mod text;

@@ -16,17 +16,19 @@ pub(crate) fn read(value: JsString<'_>) -> Result<Option<String>> {
     Ok(String::from_utf16(&utf16_units(value)?).ok())
 }
 
-/// Reads the bytes of a JavaScript string in UTF-8, with each lone surrogate encoded as its own
-/// three-byte sequence (WTF-8).
+/// Calls `use_bytes` with the bytes of a JavaScript string in UTF-8, with each lone surrogate
+/// encoded as its own three-byte sequence (WTF-8).
 ///
 /// Those sequences are invalid UTF-8, so a parser rejects them as it rejects any other invalid
-/// byte, rather than accepting a U+FFFD that was never in the string.
-pub(crate) fn read_bytes(value: JsString<'_>) -> Result<Vec<u8>> {
-    let utf8 = value.into_utf8()?.into_owned()?;
-    if !utf8.contains(char::REPLACEMENT_CHARACTER) {
-        return Ok(utf8.into_bytes());
+/// byte, rather than accepting a U+FFFD that was never in the string. The bytes of a well-formed
+/// string are lent from the conversion's buffer without a copy.
+pub(crate) fn with_bytes<T>(value: JsString<'_>, use_bytes: impl FnOnce(&[u8]) -> T) -> Result<T> {
+    let utf8 = value.into_utf8()?;
+    let replacement = "\u{FFFD}".as_bytes();
+    if memchr::memmem::find(utf8.as_slice(), replacement).is_none() {
+        return Ok(use_bytes(utf8.as_slice()));
     }
-    Ok(encode_wtf8(&utf16_units(value)?))
+    Ok(use_bytes(&encode_wtf8(&utf16_units(value)?)))
 }
 
 /// Reads the UTF-16 code units of a string.

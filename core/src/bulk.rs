@@ -19,14 +19,16 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::stream::{self, StreamExt};
 use tokio::sync::Mutex;
+use tokio::task::JoinSet;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::request::{SendOptions, SendReceipt, SendRequest};
 
 /// Default number of sends in flight at once in [`Client::send_many`].
@@ -187,6 +189,42 @@ impl PauseGate {
     }
 }
 
+/// The progress of one send of a batch, from which the batch builds the send's error when it
+/// stops before the send finished.
+#[derive(Default)]
+pub(crate) struct SendTrace {
+    attempts: AtomicU32,
+    maybe_sent: AtomicBool,
+}
+
+impl SendTrace {
+    /// Records that attempt number `attempt` is about to send its request.
+    pub(crate) fn attempt_started(&self, attempt: u32) {
+        self.attempts.store(attempt, Ordering::Relaxed);
+        self.maybe_sent.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that the last attempt failed, and whether its request may have reached ClearLine.
+    pub(crate) fn attempt_failed(&self, maybe_sent: bool) {
+        self.maybe_sent.store(maybe_sent, Ordering::Relaxed);
+    }
+
+    /// Builds the error of a send stopped in this state.
+    fn cancelled(&self) -> Error {
+        Error::cancelled(
+            self.maybe_sent.load(Ordering::Relaxed),
+            self.attempts.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The state a send shares with the rest of its batch.
+#[derive(Clone, Copy)]
+pub(crate) struct BatchSend<'a> {
+    pub(crate) gate: &'a PauseGate,
+    pub(crate) trace: &'a SendTrace,
+}
+
 impl Client {
     /// Sends many SMS concurrently and returns one result per request, in input order.
     ///
@@ -216,31 +254,112 @@ impl Client {
         requests: Vec<SendRequest>,
         options: &BulkOptions,
     ) -> Vec<Result<SendReceipt>> {
+        self.send_many_until(requests, options, std::future::pending())
+            .await
+    }
+
+    /// Sends many SMS like [`Client::send_many`], but stops early when `stop` completes, and
+    /// still returns one result per request, in input order.
+    ///
+    /// Once `stop` completes, no new send starts, and the sends in flight are dropped, which
+    /// closes their connections. Every send that had finished keeps its receipt or error. Every
+    /// other one gets an [`ErrorKind::Cancelled`](crate::ErrorKind::Cancelled) error whose
+    /// [`Error::maybe_sent`] is `true` only if an HTTP attempt of it was in flight, so a caller
+    /// can send the others again without risking a duplicate SMS.
+    ///
+    /// ```
+    /// use clearline::{BulkOptions, Client, ErrorKind, SendRequest};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let client = Client::builder().api_key("test_key_not_real_0000").build()?;
+    /// let requests = vec![
+    ///     SendRequest::new("+12025550101", "Doors open at 9:00"),
+    ///     SendRequest::new("+12025550102", "Doors open at 9:00"),
+    /// ];
+    /// // A stop signal that is already complete: the batch stops before any send starts.
+    /// let results = client.send_many_until(requests, &BulkOptions::new(), async {}).await;
+    /// for result in &results {
+    ///     let err = result.as_ref().unwrap_err();
+    ///     assert_eq!(err.kind(), ErrorKind::Cancelled);
+    ///     assert!(!err.maybe_sent()); // safe to send again
+    /// }
+    /// # Ok::<(), clearline::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn send_many_until(
+        &self,
+        requests: Vec<SendRequest>,
+        options: &BulkOptions,
+        stop: impl Future<Output = ()>,
+    ) -> Vec<Result<SendReceipt>> {
         let total = requests.len();
-        let gate = PauseGate::default();
+        let concurrency = options.concurrency.max(1);
+        let gate = Arc::new(PauseGate::default());
+        let traces: Arc<[SendTrace]> = std::iter::repeat_with(SendTrace::default)
+            .take(total)
+            .collect();
         let max_chars = self.config().max_message_chars();
 
-        let mut pending = stream::iter(requests.into_iter().enumerate())
-            .map(|(index, request)| {
-                let gate = &gate;
-                async move {
+        // Each send is a task of its own, so a multi-threaded runtime spreads the batch over its
+        // threads as it does separate sends. Dropping the set aborts the tasks still running.
+        let mut queued = requests.into_iter().enumerate();
+        let mut running = JoinSet::new();
+        let mut results: Vec<Option<Result<SendReceipt>>> = Vec::with_capacity(total);
+        results.resize_with(total, || None);
+        let mut done = 0;
+        let mut last_progress = Instant::now();
+        let mut stop = std::pin::pin!(stop);
+        loop {
+            // A send starts only while the stop signal is pending, so a batch whose signal has
+            // already completed sends nothing.
+            let stopped = tokio::select! {
+                biased;
+                () = &mut stop => true,
+                () = std::future::ready(()) => false,
+            };
+            if stopped {
+                break;
+            }
+            while running.len() < concurrency {
+                let Some((index, request)) = queued.next() else {
+                    break;
+                };
+                let client = self.clone();
+                let gate = Arc::clone(&gate);
+                let traces = Arc::clone(&traces);
+                let send_options = options.send;
+                running.spawn(async move {
+                    let batch = BatchSend {
+                        gate: &gate,
+                        trace: &traces[index],
+                    };
                     let result = match request.prepare(max_chars) {
                         Ok(prepared) => {
-                            self.send_prepared_gated(&prepared, &options.send, Some(gate))
+                            client
+                                .send_prepared_gated(&prepared, &send_options, Some(batch))
                                 .await
                         }
                         Err(err) => Err(err),
                     };
                     (index, result)
-                }
-            })
-            .buffer_unordered(options.concurrency.max(1));
+                });
+            }
 
-        let mut results: Vec<Option<Result<SendReceipt>>> = Vec::with_capacity(total);
-        results.resize_with(total, || None);
-        let mut done = 0;
-        let mut last_progress = Instant::now();
-        while let Some((index, result)) = pending.next().await {
+            // `biased` polls the stop signal first, so no send finishes after it completed.
+            let joined = tokio::select! {
+                biased;
+                () = &mut stop => break,
+                joined = running.join_next() => joined,
+            };
+            let (index, result) = match joined {
+                Some(Ok(finished)) => finished,
+                // A panic in a send unwinds into the caller, as it would from a send awaited
+                // directly.
+                Some(Err(err)) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                // Cancelled by a runtime shutting down: the send is reported from its trace.
+                Some(Err(_)) => continue,
+                None => break,
+            };
             results[index] = Some(result);
             done += 1;
             if let Some(progress) = &options.on_progress {
@@ -251,7 +370,20 @@ impl Client {
             }
         }
 
-        // Every index was filled exactly once above, so `flatten` drops nothing.
-        results.into_iter().flatten().collect()
+        // After a stop, the sends still running are aborted, and their traces are read only once
+        // every task has ended, so no attempt can start after its trace was read. A send that
+        // finished just before its abort keeps its result.
+        running.abort_all();
+        while let Some(joined) = running.join_next().await {
+            if let Ok((index, result)) = joined {
+                results[index] = Some(result);
+            }
+        }
+
+        results
+            .into_iter()
+            .zip(traces.iter())
+            .map(|(result, trace)| result.unwrap_or_else(|| Err(trace.cancelled())))
+            .collect()
     }
 }

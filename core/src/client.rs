@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 
-use crate::bulk::PauseGate;
+use crate::bulk::BatchSend;
 use crate::config::{ClientBuilder, ClientConfig};
 use crate::error::{Error, ErrorKind, Result, TimeoutPhase};
 use crate::redact::mask_phone;
@@ -72,7 +72,12 @@ impl Client {
         })?;
         api_key.set_sensitive(true);
 
+        let tls = crate::tls::rustls_config().map_err(|err| {
+            Error::configuration(format!("failed to set up TLS for the HTTP client: {err}"))
+                .with_source(err)
+        })?;
         let mut http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
             .connect_timeout(config.connect_timeout())
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent())
@@ -194,14 +199,17 @@ impl Client {
         self.send_prepared_gated(prepared, options, None).await
     }
 
-    /// Runs the retry loop. With a `gate`, each attempt first waits for the gate, and a
-    /// rate-limit wait closes the gate for every send sharing it.
+    /// Runs the retry loop. In a batch, each attempt first waits for the batch's gate, a
+    /// rate-limit wait closes the gate for every send sharing it, and the send's trace records
+    /// each attempt for the error reported if the batch stops early.
     pub(crate) async fn send_prepared_gated(
         &self,
         prepared: &PreparedSend,
         options: &SendOptions,
-        gate: Option<&PauseGate>,
+        batch: Option<BatchSend<'_>>,
     ) -> Result<SendReceipt> {
+        let gate = batch.map(|batch| batch.gate);
+        let trace = batch.map(|batch| batch.trace);
         let config = self.config();
         let timeout = options.get_timeout().unwrap_or(config.timeout());
         let mut policy = *config.retry_policy();
@@ -221,6 +229,9 @@ impl Client {
             attempt += 1;
             let started = Instant::now();
             let remaining = deadline.saturating_duration_since(started);
+            if let Some(trace) = trace {
+                trace.attempt_started(attempt);
+            }
             let outcome = self.attempt(prepared, remaining, timeout).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
 
@@ -244,6 +255,9 @@ impl Client {
                 }
                 Err(err) => err.with_attempts(attempt),
             };
+            if let Some(trace) = trace {
+                trace.attempt_failed(err.maybe_sent());
+            }
             tracing::debug!(
                 target: "clearline",
                 attempt,

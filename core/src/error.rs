@@ -50,6 +50,10 @@ pub enum ErrorKind {
     Connection,
     /// A delivery-report body could not be parsed.
     CallbackParse,
+    /// A send of a batch did not finish because the batch was stopped early (see
+    /// [`Client::send_many_until`](crate::Client::send_many_until)); [`Error::maybe_sent`] says
+    /// whether it was in flight.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -71,6 +75,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "CLEARLINE_TIMEOUT",
             ErrorKind::Connection => "CLEARLINE_CONNECTION",
             ErrorKind::CallbackParse => "CLEARLINE_CALLBACK_PARSE",
+            ErrorKind::Cancelled => "CLEARLINE_CANCELLED",
         }
     }
 
@@ -91,6 +96,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Connection => "connection",
             ErrorKind::CallbackParse => "callback_parse",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 
@@ -101,7 +107,7 @@ impl ErrorKind {
     ///
     /// assert!(ErrorKind::ALL.iter().all(|kind| kind.code().starts_with("CLEARLINE_")));
     /// ```
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::Configuration,
         ErrorKind::Validation,
         ErrorKind::Authentication,
@@ -112,6 +118,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Connection,
         ErrorKind::CallbackParse,
+        ErrorKind::Cancelled,
     ];
 }
 
@@ -227,6 +234,21 @@ impl Error {
         let mut err = Error::new(ErrorKind::CallbackParse, message);
         err.inner.field = field;
         err
+    }
+
+    /// Creates the error of a send that a stopped batch did not finish. `maybe_sent` is true when
+    /// an HTTP attempt of it was in flight; `attempts` counts the attempts it started.
+    pub(crate) fn cancelled(maybe_sent: bool, attempts: u32) -> Self {
+        let message = if maybe_sent {
+            "the batch was stopped while this SMS was in flight; it may have been sent, so check \
+             before sending it again"
+        } else {
+            "the batch was stopped before this SMS was sent; it was not sent, so it can be sent \
+             again"
+        };
+        Error::new(ErrorKind::Cancelled, message)
+            .with_maybe_sent(maybe_sent)
+            .with_attempts(attempts)
     }
 
     /// Creates the validation error for a text argument that is not valid Unicode, such as a
@@ -478,6 +500,15 @@ impl Error {
     /// ```
     pub fn is_validation(&self) -> bool {
         self.inner.kind == ErrorKind::Validation
+    }
+
+    /// `true` for [`ErrorKind::Cancelled`].
+    ///
+    /// ```
+    /// assert!(!clearline::Error::invalid_unicode("message").is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.kind == ErrorKind::Cancelled
     }
 }
 

@@ -39,6 +39,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod segment;
+pub mod tls;
 pub mod validate;
 
 pub use bulk::{BulkOptions, Progress};

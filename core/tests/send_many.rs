@@ -188,3 +188,128 @@ async fn pause_does_not_count_against_timeout() {
         assert!(result.is_ok(), "{result:?}");
     }
 }
+
+/// Kind, `maybe_sent` and attempts of each result, with `None` for a receipt.
+fn outcomes(
+    results: &[clearline::Result<clearline::SendReceipt>],
+) -> Vec<Option<(ErrorKind, bool, u32)>> {
+    results
+        .iter()
+        .map(|result| {
+            let err = result.as_ref().err()?;
+            Some((err.kind(), err.maybe_sent(), err.attempts()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stop_keeps_finished_and_marks_the_rest() {
+    // The first message is answered at once; every other one never is.
+    let server = TestServer::start(|request, _| {
+        if request.json()["phone"] == phone(0) {
+            echo_phone(request, Duration::ZERO)
+        } else {
+            Reply::Stall
+        }
+    })
+    .await;
+    let requests: Vec<_> = (0..5)
+        .map(|index| SendRequest::new(phone(index), "Hi"))
+        .collect();
+    let started = std::time::Instant::now();
+    let results = client(&server.url())
+        .send_many_until(
+            requests,
+            &BulkOptions::new().concurrency(3),
+            tokio::time::sleep(Duration::from_millis(300)),
+        )
+        .await;
+
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        results[0].as_ref().map(|receipt| receipt.message_id()).ok(),
+        Some(phone(0).as_str())
+    );
+    let in_flight = Some((ErrorKind::Cancelled, true, 1));
+    let not_started = Some((ErrorKind::Cancelled, false, 0));
+    assert_eq!(
+        outcomes(&results),
+        [None, in_flight, in_flight, in_flight, not_started]
+    );
+    assert_eq!(server.posts(), 4);
+}
+
+#[tokio::test]
+async fn stop_in_rate_limit_pause_is_not_sent() {
+    // The 429 pauses the batch for 1 s; the stop comes during the pause.
+    let server = TestServer::start(|request, index| match index {
+        0 => Reply::Respond(Response::new(429).header("Retry-After", "1")),
+        _ => echo_phone(request, Duration::ZERO),
+    })
+    .await;
+    let requests: Vec<_> = (0..2)
+        .map(|index| SendRequest::new(phone(index), "Hi"))
+        .collect();
+    let results = client(&server.url())
+        .send_many_until(
+            requests,
+            &BulkOptions::new().concurrency(1),
+            tokio::time::sleep(Duration::from_millis(300)),
+        )
+        .await;
+
+    assert_eq!(
+        outcomes(&results),
+        [
+            Some((ErrorKind::Cancelled, false, 1)),
+            Some((ErrorKind::Cancelled, false, 0))
+        ]
+    );
+    let message = results[0].as_ref().err().map(ToString::to_string);
+    assert!(
+        message
+            .as_deref()
+            .is_some_and(|text| text.contains("it was not sent")),
+        "{message:?}"
+    );
+    assert_eq!(server.posts(), 1);
+}
+
+#[tokio::test]
+async fn stop_after_the_batch_changes_nothing() {
+    let server = TestServer::start(|request, _| echo_phone(request, Duration::ZERO)).await;
+    let requests: Vec<_> = (0..3)
+        .map(|index| SendRequest::new(phone(index), "Hi"))
+        .collect();
+    let results = client(&server.url())
+        .send_many_until(
+            requests,
+            &BulkOptions::new(),
+            tokio::time::sleep(Duration::from_secs(60)),
+        )
+        .await;
+
+    assert_eq!(outcomes(&results), [None, None, None]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_already_complete_sends_nothing() {
+    // On a multi-threaded runtime a spawned send could start at once on another thread, so the
+    // batch must check the stop signal before it starts any.
+    let server = TestServer::start(|request, _| echo_phone(request, Duration::ZERO)).await;
+    for _ in 0..20 {
+        let requests: Vec<_> = (0..4)
+            .map(|index| SendRequest::new(phone(index), "Hi"))
+            .collect();
+        let results = client(&server.url())
+            .send_many_until(requests, &BulkOptions::new(), async {})
+            .await;
+        let not_sent = Some((ErrorKind::Cancelled, false, 0));
+        assert_eq!(outcomes(&results), [not_sent; 4]);
+    }
+    assert_eq!(server.posts(), 0);
+}

@@ -43,12 +43,13 @@ pub(crate) struct CallbackJob {
 pub(crate) fn http_client(
     timeout: Duration,
     allow_remote: bool,
-) -> Result<reqwest::Client, reqwest::Error> {
+) -> Result<reqwest::Client, Box<dyn std::error::Error + Send + Sync>> {
     let loopback = [
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
     ];
     let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(clearline::tls::rustls_config()?)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .user_agent(concat!("clearline-sandbox/", env!("CARGO_PKG_VERSION")))
@@ -57,7 +58,7 @@ pub(crate) fn http_client(
     if !allow_remote {
         builder = builder.no_proxy();
     }
-    builder.build()
+    Ok(builder.build()?)
 }
 
 /// Starts the delivery task of `job`. `cancel` ends it early (on reset or stop).

@@ -50,8 +50,16 @@ pub fn client(sandbox: &Sandbox) -> clearline::Client {
 }
 
 /// A plain HTTP client for requests the core client would never send.
+///
+/// reqwest has no crypto provider of its own in this workspace, so it takes the core's TLS
+/// configuration, as every client here must.
 pub fn raw_client() -> reqwest::Client {
+    let tls = match clearline::tls::rustls_config() {
+        Ok(tls) => tls,
+        Err(err) => panic!("the TLS configuration did not build: {err}"),
+    };
     match reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -101,18 +101,84 @@ describe('abort', () => {
       const err = await abortRejection(pending)
 
       assert.equal(err.maybeSent, true)
+      assert.deepEqual(outcomes(err), ['cancelled in flight', 'cancelled in flight', 'cancelled in flight'])
       await waitFor(() => server.abandoned() === 3, 'the server to see the connections close')
     })
   )
 
   test('sendMany with an aborted signal sends nothing', () =>
     withHangingServer(async (server, client) => {
-      const err = await abortRejection(client.sendMany([REQUEST], { signal: AbortSignal.abort() }))
+      const reason = new Error('shutting down')
+      const err = await abortRejection(client.sendMany([REQUEST, REQUEST], { signal: AbortSignal.abort(reason) }))
       assert.equal(err.maybeSent, false)
+      assert.equal(err.cause, reason)
+      assert.match(err.message, /no SMS was sent/)
+      assert.deepEqual(outcomes(err), ['not sent', 'not sent'])
       assert.equal(server.requests.length, 0)
     })
   )
+
+  test('sendMany abort keeps the finished results', { timeout: 10_000 }, async () => {
+    // The first message is answered at once and the others never are, so with a concurrency of
+    // 2 the abort finds the second and third in flight and the fourth not started.
+    const server = await startServer((request) => (JSON.parse(request.body).message === 'first' ? {} : { hang: true }))
+    try {
+      const client = new Client({ apiKey: API_KEY, baseUrl: server.url })
+      const controller = new AbortController()
+      const messages = ['first', 'second', 'third', 'fourth'].map((message) => ({ ...REQUEST, message }))
+      const pending = client.sendMany(messages, { signal: controller.signal, concurrency: 2 })
+      await waitFor(() => server.requests.length === 3, 'three requests to arrive')
+
+      controller.abort()
+      const err = await abortRejection(pending)
+
+      assert.equal(err.maybeSent, true)
+      assert.deepEqual(outcomes(err), ['sent', 'cancelled in flight', 'cancelled in flight', 'not sent'])
+      assert.match(err.message, /3 of 4 SMS did not finish/)
+      const first = /** @type {{ results: Array<{ ok: boolean, receipt?: { messageId: string } }> }} */ (
+        /** @type {unknown} */ (err)
+      ).results[0]
+      assert.equal(typeof first?.receipt?.messageId, 'string')
+    } finally {
+      await server.close()
+    }
+  })
+
+  test('sendMany abort after the batch settled resolves', async () => {
+    const server = await startServer()
+    try {
+      const client = new Client({ apiKey: API_KEY, baseUrl: server.url })
+      const controller = new AbortController()
+      const results = await client.sendMany([REQUEST], { signal: controller.signal })
+      controller.abort()
+      assert.equal(results[0]?.ok, true)
+    } finally {
+      await server.close()
+    }
+  })
 })
+
+/**
+ * Summarizes the `results` of a batch's AbortError: `sent`, `cancelled in flight`, `not sent`, or
+ * the error code of another failure.
+ *
+ * @param {unknown} err
+ */
+function outcomes(err) {
+  const { results } = /** @type {{ results: Array<{ ok: boolean, error?: { code: string, maybeSent: boolean, attempts: number } }> }} */ (err)
+  assert.ok(Array.isArray(results), 'the AbortError of a batch has results')
+  return results.map((result) => {
+    if (result.ok) {
+      return 'sent'
+    }
+    const error = result.error
+    if (error?.code !== 'CLEARLINE_CANCELLED') {
+      return String(error?.code)
+    }
+    assert.equal(error.attempts, error.maybeSent ? 1 : 0)
+    return error.maybeSent ? 'cancelled in flight' : 'not sent'
+  })
+}
 
 describe('abort after the send settled', () => {
   test('changes nothing and leaves no listener', async () => {

@@ -151,3 +151,29 @@ test('throwing onProgress is an uncaught exception, not a lost batch', async () 
     await server.close()
   }
 })
+
+test('receipts keep non-ASCII ids and UCS-2', async () => {
+  // The receipts cross from Rust as one packed UTF-16 string: text outside ASCII and outside
+  // the Basic Multilingual Plane must come through unchanged.
+  const server = await startServer((request) => {
+    const { message } = JSON.parse(request.body)
+    return { body: JSON.stringify({ succeed: true, messageId: `id_é🔐_${message.length}` }) }
+  })
+  try {
+    const client = new Client({ apiKey: API_KEY, baseUrl: server.url })
+    const message = 'Привет 🔐'
+    const single = await client.send({ phone: '+12025550100', message })
+    const [many] = await client.sendMany([{ phone: '+12025550100', message }])
+
+    assert.ok(many?.ok)
+    for (const receipt of [single, many.receipt]) {
+      assert.equal(receipt.messageId, `id_é🔐_${message.length}`)
+      assert.equal(receipt.phone, '+12025550100')
+      assert.equal(receipt.encoding, 'UCS-2')
+      assert.equal(receipt.segments, 1)
+      assert.equal(receipt.attempts, 1)
+    }
+  } finally {
+    await server.close()
+  }
+})

@@ -8,6 +8,7 @@ import clearline, {
   type ClearLineErrorCode,
   type DeliveryReport,
   type SendAbortError,
+  type SendManyAbortError,
   type SendReceipt,
   type SendResult,
 } from 'clearline'
@@ -63,6 +64,11 @@ export function handleError(err: unknown): string {
     return `${abort.code} ${abort.maybeSent}`
   }
   return String(err)
+}
+
+export function unsentAfterAbort(err: SendManyAbortError): number {
+  const code: ClearLineErrorCode = 'CLEARLINE_CANCELLED'
+  return err.results.filter((result) => !result.ok && result.error.code === code && !result.error.maybeSent).length
 }
 
 export function describeReport(body: Buffer | string | object): string {
