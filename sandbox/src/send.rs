@@ -8,7 +8,7 @@
 //! 4. exactly one `ApiKey` header with the sandbox's key (401);
 //! 5. `Content-Type: application/json` (415);
 //! 6. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
-//! 7. the core's validation, [`clearline::SendRequest::prepare`] (400 naming the field).
+//! 7. the core's validation, [`clearline::SendRequest::prepare_received`] (400 naming the field).
 //!
 //! An accepted message gets `{"succeed": true, "messageId": "..."}` and, when it has a
 //! callback URL, gets a delivery-report task.
@@ -198,7 +198,7 @@ fn accept(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Result<Resp
     let mut request = SendRequest::new(phone, message);
     request.set_callback_url(callback_url.map(Cow::into_owned));
     let prepared = request
-        .prepare(DEFAULT_MAX_MESSAGE_CHARS)
+        .prepare_received(DEFAULT_MAX_MESSAGE_CHARS)
         .map_err(|err| Rejection::invalid(err.field(), err.to_string()))?;
 
     let message_id = shared.next_message_id();
