@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::callback::{self, redact_url, CallbackJob};
 use crate::delivery::report_for;
 use crate::fault::Fault;
-use crate::record::{ReceivedMessage, RecordedRequest};
+use crate::record::{ApiKeyCheck, ReceivedMessage, RecordedRequest};
 use crate::routes::{error_response, json_response, method_not_allowed_response, SEND_PATH};
 use crate::server::ConnectionControl;
 use crate::state::Shared;
@@ -73,15 +73,8 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
         Handling::Close => None,
     };
     let control = parts.extensions.get::<ConnectionControl>().cloned();
-    shared.record_request(RecordedRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body,
-        status,
-        received_at,
-    });
+    let recorded = RecordedRequest::new(parts, body, status, received_at, &shared.api_key);
+    shared.record_request(recorded);
 
     match (handling, control) {
         (Handling::Respond(response), _) => response,
@@ -271,20 +264,20 @@ fn field_value<'de, D: serde::Deserializer<'de>>(
 }
 
 fn check_api_key(headers: &HeaderMap, api_key: &str) -> Result<(), Rejection> {
-    let mut values = headers.get_all(API_KEY_HEADER).iter();
-    let first = values.next();
-    let problem = match (first, values.next()) {
-        (Some(value), None) if value.as_bytes() == api_key.as_bytes() => return Ok(()),
-        (Some(_), None) => {
+    let problem = match ApiKeyCheck::of(headers, api_key) {
+        ApiKeyCheck::Matched => return Ok(()),
+        ApiKeyCheck::Mismatched if headers.get_all(API_KEY_HEADER).iter().count() > 1 => {
+            "more than one ApiKey header; send exactly one"
+        }
+        ApiKeyCheck::Mismatched => {
             "invalid API key in the ApiKey header; use the key the sandbox was started with \
              (Sandbox::api_key(), or the key clearline-sandbox printed at start-up)"
         }
-        (Some(_), Some(_)) => "more than one ApiKey header; send exactly one",
-        (None, _) if headers.contains_key(AUTHORIZATION) => {
+        ApiKeyCheck::Missing if headers.contains_key(AUTHORIZATION) => {
             "missing ApiKey header; ClearLine reads the key from a header named ApiKey, not \
              from Authorization"
         }
-        (None, _) => "missing ApiKey header; send the API key in a header named ApiKey",
+        ApiKeyCheck::Missing => "missing ApiKey header; send the API key in a header named ApiKey",
     };
     Err(Rejection {
         status: StatusCode::UNAUTHORIZED,
