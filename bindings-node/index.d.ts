@@ -313,7 +313,11 @@ export interface CallbackOutcome {
 export type Fault =
   /** Responds with `status`, an optional `Retry-After` and an optional body. */
   | { kind: 'status'; status: number; retryAfter?: string | undefined; body?: string | undefined }
-  /** Waits `ms` milliseconds, then handles the send normally. */
+  /**
+   * Handles the send normally on arrival, then holds the response back `ms` milliseconds. The
+   * message is accepted and its delivery report sent before the delay, so a client whose timeout
+   * is shorter times out although the SMS went out.
+   */
   | { kind: 'latency'; ms: number }
   /** Reads the request, then closes the connection without responding. */
   | { kind: 'closeConnection' }

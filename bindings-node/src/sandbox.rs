@@ -135,7 +135,7 @@ pub struct FaultSpec {
     pub retry_after: Option<String>,
     /// The response body, for `status`.
     pub body: Option<String>,
-    /// The delay before normal handling, in milliseconds, for `latency`.
+    /// How long the response is held back, in milliseconds, for `latency`.
     pub ms: Option<f64>,
     /// The `Location` header, for `redirect`.
     pub location: Option<String>,

@@ -4,7 +4,8 @@
 //!
 //! 1. method `POST` (405);
 //! 2. a body of at most [`MAX_SEND_BODY_BYTES`] (413);
-//! 3. then any injected fault replaces the steps below;
+//! 3. then an injected fault replaces the steps below, except [`Fault::Latency`], which only
+//!    holds back the response they produce;
 //! 4. exactly one `ApiKey` header with the sandbox's key (401);
 //! 5. `Content-Type: application/json` (415);
 //! 6. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
@@ -15,7 +16,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RETRY_AFTER};
@@ -44,9 +45,13 @@ const NON_JSON_PAGE: &str =
     "<!DOCTYPE html>\n<html><head><title>Network login required</title></head>\
 <body><h1>Network login required</h1><p>Sign in to continue.</p></body></html>\n";
 
-/// The handler's decision: a response, or closing the connection without one.
+/// The handler's decision: a response now, a response after a delay, or closing the
+/// connection without one.
 enum Handling {
     Respond(Response),
+    /// The request was handled when it arrived, and any message accepted; only the response
+    /// waits.
+    RespondAfter(Duration, Response),
     Close,
 }
 
@@ -61,7 +66,7 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
     } else {
         match read_body(&parts.headers, body).await {
             Ok(body) => {
-                let handling = handle(&shared, &parts.headers, &body).await;
+                let handling = handle(&shared, &parts.headers, &body);
                 (body, handling)
             }
             Err(response) => (Bytes::new(), Handling::Respond(response)),
@@ -69,7 +74,9 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
     };
 
     let status = match &handling {
-        Handling::Respond(response) => Some(response.status().as_u16()),
+        Handling::Respond(response) | Handling::RespondAfter(_, response) => {
+            Some(response.status().as_u16())
+        }
         Handling::Close => None,
     };
     let control = parts.extensions.get::<ConnectionControl>().cloned();
@@ -78,6 +85,12 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
 
     match (handling, control) {
         (Handling::Respond(response), _) => response,
+        (Handling::RespondAfter(delay, response), _) => {
+            // If the client gives up and closes the connection, the connection task drops this
+            // future here; the request is already recorded and its message accepted.
+            tokio::time::sleep(delay).await;
+            response
+        }
         (Handling::Close, Some(control)) => {
             control.close();
             // The connection task drops this handler together with the connection.
@@ -121,18 +134,55 @@ async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes,
 }
 
 /// Applies an injected fault, or checks and accepts the send.
-async fn handle(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Handling {
-    if let Some(fault) = shared.faults.take() {
-        tracing::info!(target: "clearline_sandbox", kind = fault.kind(), "injected fault applied to a send");
-        if let Some(handling) = apply_fault(fault).await {
-            return handling;
-        }
-    }
+///
+/// Nothing here waits, so a message is accepted, and its delivery report scheduled, even if the
+/// client disconnects and the handler future is dropped afterwards.
+fn handle(shared: &Arc<Shared>, headers: &HeaderMap, body: &Bytes) -> Handling {
+    let Some(fault) = shared.faults.take() else {
+        return Handling::Respond(accept_or_reject(shared, headers, body));
+    };
+    tracing::info!(target: "clearline_sandbox", kind = fault.kind(), "injected fault applied to a send");
 
-    Handling::Respond(match accept(shared, headers, body) {
+    let response = match fault {
+        // As with a slow gateway, the SMS goes out on arrival and only the response is late.
+        Fault::Latency(delay) => {
+            let response = accept_or_reject(shared, headers, body);
+            return Handling::RespondAfter(delay, response);
+        }
+        Fault::CloseConnection => return Handling::Close,
+        Fault::Status {
+            status,
+            retry_after,
+            body,
+        } => status_fault(status, retry_after.as_deref(), body),
+        Fault::NonJsonBody => (
+            StatusCode::OK,
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            )],
+            NON_JSON_PAGE,
+        )
+            .into_response(),
+        Fault::Redirect { location } => match HeaderValue::from_str(&location) {
+            Ok(location) => {
+                (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response()
+            }
+            Err(_) => invalid_fault(&format!(
+                "the injected redirect location {location:?} is not a valid header value"
+            )),
+        },
+    };
+    Handling::Respond(response)
+}
+
+/// Checks the send and returns the success response, or the error response of the first
+/// failed check.
+fn accept_or_reject(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Response {
+    match accept(shared, headers, body) {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
-    })
+    }
 }
 
 /// A send the sandbox does not accept: the status, the error code, the field at fault and
@@ -366,41 +416,6 @@ fn text_field<'a>(
         Some(field),
         format!("\"{field}\" is {found}; expected a string, {expected}"),
     ))
-}
-
-/// Applies an injected fault: returns its handling, or `None` after a [`Fault::Latency`] wait,
-/// when the request is handled normally.
-async fn apply_fault(fault: Fault) -> Option<Handling> {
-    let response = match fault {
-        Fault::Latency(delay) => {
-            tokio::time::sleep(delay).await;
-            return None;
-        }
-        Fault::Status {
-            status,
-            retry_after,
-            body,
-        } => status_fault(status, retry_after.as_deref(), body),
-        Fault::CloseConnection => return Some(Handling::Close),
-        Fault::NonJsonBody => (
-            StatusCode::OK,
-            [(
-                CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            )],
-            NON_JSON_PAGE,
-        )
-            .into_response(),
-        Fault::Redirect { location } => match HeaderValue::from_str(&location) {
-            Ok(location) => {
-                (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, location)]).into_response()
-            }
-            Err(_) => invalid_fault(&format!(
-                "the injected redirect location {location:?} is not a valid header value"
-            )),
-        },
-    };
-    Some(Handling::Respond(response))
 }
 
 fn status_fault(status: u16, retry_after: Option<&str>, body: Option<String>) -> Response {

@@ -169,7 +169,11 @@ class Fault:
         """
     @staticmethod
     def latency(seconds: float) -> Fault:
-        """Wait ``seconds``, then handle the send normally."""
+        """Handle the send normally on arrival, then hold the response back ``seconds``.
+
+        The message is accepted and its delivery report sent before the delay, so a client
+        whose timeout is shorter times out although the SMS went out.
+        """
     @staticmethod
     def close_connection() -> Fault:
         """Read the request, then close the connection without answering."""

@@ -387,7 +387,7 @@ impl Fault {
         })
     }
 
-    /// Wait `seconds`, then handle the send normally.
+    /// Handle the send normally, but hold the response back `seconds`.
     #[staticmethod]
     fn latency(seconds: &Bound<'_, PyAny>) -> PyResult<Self> {
         let delay = convert::seconds(seconds, Arg::new("Fault.latency", "seconds"))?;
