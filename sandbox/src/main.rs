@@ -5,7 +5,9 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
+use clearline::validate::DEFAULT_MAX_MESSAGE_CHARS;
 use clearline_sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::filter::LevelFilter;
 
@@ -41,13 +43,35 @@ struct Args {
     #[arg(long)]
     allow_remote_callbacks: bool,
 
+    /// Longest accepted message, in Unicode characters; match the client's max_message_chars.
+    #[arg(long, default_value_t = DEFAULT_MAX_MESSAGE_CHARS)]
+    max_message_chars: usize,
+
     /// Log only warnings and errors, not each message and callback (for benchmarks).
     #[arg(long, short)]
     quiet: bool,
 }
 
+impl Args {
+    /// Checks the values clap does not, with messages that name the flags.
+    fn check(&self) -> Result<(), String> {
+        if self.max_message_chars == 0 {
+            return Err(format!(
+                "invalid value 0 for --max-message-chars; pass at least 1 (the client's \
+                 default is {DEFAULT_MAX_MESSAGE_CHARS})"
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(message) = args.check() {
+        Args::command()
+            .error(ErrorKind::ValueValidation, message)
+            .exit();
+    }
     let level = if args.quiet {
         LevelFilter::WARN
     } else {
@@ -81,6 +105,7 @@ async fn run(args: Args) -> ExitCode {
         callback_max_attempts: args.callback_max_attempts,
         callback_retry_backoff: Duration::from_millis(args.callback_retry_backoff_ms),
         allow_remote_callbacks: args.allow_remote_callbacks,
+        max_message_chars: args.max_message_chars,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {

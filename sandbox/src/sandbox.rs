@@ -117,7 +117,8 @@ impl Sandbox {
         &self.shared.config
     }
 
-    /// Returns a client builder set to this sandbox's base URL and API key.
+    /// Returns a client builder set to this sandbox's base URL, API key and maximum message
+    /// length.
     ///
     /// ```
     /// # async fn run(sandbox: &clearline_sandbox::Sandbox) -> clearline::Result<()> {
@@ -128,6 +129,7 @@ impl Sandbox {
         clearline::Client::builder()
             .api_key(self.api_key())
             .base_url(self.base_url())
+            .max_message_chars(self.shared.config.max_message_chars)
     }
 
     /// Returns the accepted messages, oldest first (at most `history_limit` of them).

@@ -3,7 +3,7 @@
 //! A request is checked in this order, and the first failure decides the response:
 //!
 //! 1. method `POST` (405);
-//! 2. a body of at most [`MAX_SEND_BODY_BYTES`] (413);
+//! 2. a body of at most [`send_body_limit`] bytes (413);
 //! 3. then an injected fault replaces the steps below, except [`Fault::Latency`], which only
 //!    holds back the response they produce;
 //! 4. exactly one `ApiKey` header with the sandbox's key (401);
@@ -24,7 +24,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use clearline::callback::FieldValue;
-use clearline::validate::DEFAULT_MAX_MESSAGE_CHARS;
 use clearline::{SendRequest, API_KEY_HEADER};
 use serde::{Deserialize, Serialize};
 
@@ -36,9 +35,28 @@ use crate::routes::{error_response, json_response, method_not_allowed_response, 
 use crate::server::ConnectionControl;
 use crate::state::Shared;
 
-/// Largest accepted request body, in bytes. The longest valid send (1,600 four-byte characters,
-/// a 2,048-byte callback URL and JSON escapes) fits well inside it.
+/// Largest accepted request body, in bytes, at the default maximum message length. The longest
+/// valid send (1,600 four-byte characters, a 2,048-byte callback URL and JSON escapes) fits well
+/// inside it. A higher [`crate::SandboxConfig::max_message_chars`] raises the limit to 12 bytes
+/// a character plus 16 KiB.
 pub const MAX_SEND_BODY_BYTES: usize = 64 * 1024;
+
+/// Bytes a message character can take in the JSON body: a surrogate pair written as two
+/// `\uXXXX` escapes.
+const MAX_JSON_BYTES_PER_CHAR: usize = 12;
+
+/// Room in the body for everything but the message: the phone, a callback URL of up to 2,048
+/// characters (escaped, if need be) and the JSON around them.
+const NON_MESSAGE_BODY_BYTES: usize = 16 * 1024;
+
+/// Returns the largest accepted body for messages of up to `max_message_chars` characters:
+/// [`MAX_SEND_BODY_BYTES`], or more when the longest message escaped as JSON needs it.
+pub(crate) fn send_body_limit(max_message_chars: usize) -> usize {
+    let longest = max_message_chars
+        .saturating_mul(MAX_JSON_BYTES_PER_CHAR)
+        .saturating_add(NON_MESSAGE_BODY_BYTES);
+    longest.max(MAX_SEND_BODY_BYTES)
+}
 
 /// The page a [`Fault::NonJsonBody`] responds with.
 const NON_JSON_PAGE: &str =
@@ -64,7 +82,8 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
         let response = method_not_allowed_response(parts.method.as_str(), SEND_PATH, "POST");
         (Bytes::new(), Handling::Respond(response))
     } else {
-        match read_body(&parts.headers, body).await {
+        let limit = send_body_limit(shared.config.max_message_chars);
+        match read_body(&parts.headers, body, limit).await {
             Ok(body) => {
                 let handling = handle(&shared, &parts.headers, &body);
                 (body, handling)
@@ -107,11 +126,15 @@ pub(crate) async fn send(State(shared): State<Arc<Shared>>, request: Request) ->
 }
 
 /// Reads the whole body, or returns the 413 response.
-async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes, Response> {
+async fn read_body(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<Bytes, Response> {
     let too_large = |detail: &str| {
         let message = format!(
             "the request body {detail}; a send is a small JSON object of at most \
-             {MAX_SEND_BODY_BYTES} bytes"
+             {limit} bytes"
         );
         error_response(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -125,10 +148,10 @@ async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes,
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if let Some(length) = declared.filter(|length| *length > MAX_SEND_BODY_BYTES as u64) {
+    if let Some(length) = declared.filter(|length| *length > limit as u64) {
         return Err(too_large(&format!("is {length} bytes")));
     }
-    axum::body::to_bytes(body, MAX_SEND_BODY_BYTES)
+    axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_large("could not be read in full or is too large"))
 }
@@ -241,7 +264,7 @@ fn accept(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) -> Result<Resp
     let mut request = SendRequest::new(phone, message);
     request.set_callback_url(callback_url.map(Cow::into_owned));
     let prepared = request
-        .prepare(DEFAULT_MAX_MESSAGE_CHARS)
+        .prepare(shared.config.max_message_chars)
         .map_err(|err| Rejection::invalid(err.field(), err.to_string()))?;
 
     let message_id = shared.next_message_id();

@@ -263,3 +263,16 @@ async fn dropped_sandbox_frees_its_port() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn zero_max_message_chars_is_rejected() {
+    let err = Sandbox::start(SandboxConfig {
+        max_message_chars: 0,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect_err("a zero maximum");
+
+    assert!(matches!(err, SandboxError::InvalidConfig(_)), "{err:?}");
+    assert!(err.to_string().contains("max_message_chars"), "{err}");
+}

@@ -330,3 +330,54 @@ async fn unknown_path_is_404_json() {
     assert_eq!(json["error"], "not_found");
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn max_message_chars_raises_the_limit() {
+    let sandbox = common::start_with(clearline_sandbox::SandboxConfig {
+        max_message_chars: 5000,
+        ..common::fast_config()
+    })
+    .await;
+    let client = common::client(&sandbox);
+
+    let receipt = client
+        .send(&SendRequest::new("+12025551234", "x".repeat(2000)))
+        .await
+        .expect("a 2,000-character message is within the sandbox's and the client's maximum");
+    assert_eq!(sandbox.messages()[0].message_id, receipt.message_id());
+    assert_eq!(client.config().max_message_chars(), 5000);
+
+    // Emoji escaped as JSON surrogate pairs take 12 bytes a character, past the default
+    // 64 KiB body limit.
+    let escaped = "\\ud83d\\ude00".repeat(5000);
+    let body = format!(r#"{{"phone": "+12025551234", "message": "{escaped}"}}"#);
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+    assert_eq!(status, 200, "{json}");
+
+    let (status, json) = post_send(
+        &sandbox,
+        Some(API_KEY),
+        JSON,
+        json!({"phone": "+12025551234", "message": "x".repeat(5001)}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(json["field"], "message");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn max_message_chars_defaults_to_cores() {
+    let sandbox = common::start().await;
+    assert_eq!(
+        sandbox.config().max_message_chars,
+        clearline::validate::DEFAULT_MAX_MESSAGE_CHARS
+    );
+
+    let body = json!({"phone": "+12025551234", "message": "x".repeat(2000)}).to_string();
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(json["field"], "message");
+    sandbox.stop().await;
+}
