@@ -271,6 +271,11 @@ export interface SandboxOptions {
   callbackRetryBackoffMs?: number | undefined
   /** Time allowed for one callback POST, in milliseconds (default 5,000). */
   callbackTimeoutMs?: number | undefined
+  /**
+   * The longest accepted message, in Unicode characters (default 1,600, as the client's).
+   * {@link Sandbox.client} uses it too.
+   */
+  maxMessageChars?: number | undefined
 }
 
 /** A message the sandbox accepted. */
@@ -373,8 +378,13 @@ export declare class Sandbox {
   readonly port: number
   /** The API key the sandbox accepts. */
   readonly apiKey: string
+  /** The longest accepted message, in Unicode characters. */
+  readonly maxMessageChars: number
 
-  /** Creates a client for this sandbox, with the other options given. */
+  /**
+   * Creates a client for this sandbox, with the other options given. `maxMessageChars` defaults
+   * to the sandbox's.
+   */
   client(options?: Omit<ClientOptions, 'apiKey' | 'baseUrl' | 'environment'>): Client
   /** Returns the accepted messages, oldest first. */
   messages(): ReceivedMessage[]
