@@ -8,13 +8,15 @@
 //!    holds back the response they produce;
 //! 4. exactly one `ApiKey` header with the sandbox's key (401);
 //! 5. `Content-Type: application/json` (415);
-//! 6. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings (400);
+//! 6. a JSON object whose `phone`, `message` and optional `callbackUrl` are strings, each given
+//!    once (400, naming the field when one is at fault);
 //! 7. the core's validation, [`clearline::SendRequest::prepare`] (400 naming the field).
 //!
 //! An accepted message gets `{"succeed": true, "messageId": "..."}` and, when it has a
 //! callback URL, gets a delivery-report task.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -25,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use clearline::callback::FieldValue;
 use clearline::{SendRequest, API_KEY_HEADER};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::callback::{self, redact_url, CallbackJob};
@@ -314,26 +317,54 @@ struct Accepted<'a> {
 
 /// The send body, each field as found, so a wrong type can be named. Unknown fields are
 /// ignored.
-#[derive(Deserialize)]
+#[derive(Default)]
 struct WireSend<'a> {
-    #[serde(borrow, default, deserialize_with = "field_value")]
     phone: FieldValue<'a>,
-    #[serde(borrow, default, deserialize_with = "field_value")]
     message: FieldValue<'a>,
-    #[serde(
-        rename = "callbackUrl",
-        borrow,
-        default,
-        deserialize_with = "field_value"
-    )]
     callback_url: FieldValue<'a>,
+    /// The first of the three fields found more than once, so the 400 can name it.
+    duplicate: Option<&'static str>,
 }
 
-/// Reads one field with the core's [`FieldValue`], borrowing strings without escapes.
-fn field_value<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<FieldValue<'de>, D::Error> {
-    FieldValue::deserialize(deserializer)
+impl<'de> Deserialize<'de> for WireSend<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(WireSendVisitor)
+    }
+}
+
+struct WireSendVisitor;
+
+impl<'de> Visitor<'de> for WireSendVisitor {
+    type Value = WireSend<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut send = WireSend::default();
+        // Keys with escapes arrive owned, so `"ph\u006fne"` is `phone` too.
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let (name, slot) = match key.as_ref() {
+                "phone" => ("phone", &mut send.phone),
+                "message" => ("message", &mut send.message),
+                "callbackUrl" => ("callbackUrl", &mut send.callback_url),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            // The rest of the object is still read, so that a syntax error after the duplicate
+            // is reported as one.
+            let value = map.next_value::<FieldValue<'de>>()?;
+            if matches!(slot, FieldValue::Missing) {
+                *slot = value;
+            } else {
+                send.duplicate.get_or_insert(name);
+            }
+        }
+        Ok(send)
+    }
 }
 
 fn check_api_key(headers: &HeaderMap, api_key: &str) -> Result<(), Rejection> {
@@ -405,8 +436,8 @@ fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Rejection> {
             format!("invalid request body: it is not a JSON object; send one such as {EXAMPLE}"),
         ));
     }
-    serde_json::from_slice(body).map_err(|err| {
-        // Data errors come from valid JSON, such as a field given twice.
+    let wire: WireSend<'_> = serde_json::from_slice(body).map_err(|err| {
+        // Data errors come from valid JSON that is not a send.
         let problem = match err.classify() {
             serde_json::error::Category::Data => "it is not a valid send",
             _ => "it is not valid JSON",
@@ -415,7 +446,18 @@ fn parse_body(body: &[u8]) -> Result<WireSend<'_>, Rejection> {
             None,
             format!("invalid request body: {problem} ({err}); send an object such as {EXAMPLE}"),
         )
-    })
+    })?;
+
+    if let Some(field) = wire.duplicate {
+        return Err(Rejection::invalid(
+            Some(field),
+            format!(
+                "invalid request body: the field \"{field}\" appears more than once; send each \
+                 field once, such as {EXAMPLE}"
+            ),
+        ));
+    }
+    Ok(wire)
 }
 
 /// Returns a field's text, or the 400 rejection naming the field and its type.
