@@ -307,7 +307,10 @@ describe('sandbox lifecycle', () => {
 
       const receipt = await sandbox.client().send({ phone: '+12025551234', message: 'x'.repeat(2000) })
 
-      assert.equal(sandbox.messages()[0].messageId, receipt.messageId)
+      assert.deepEqual(
+        sandbox.messages().map((message) => message.messageId),
+        [receipt.messageId],
+      )
       await assert.rejects(sandbox.client().send({ phone: '+12025551234', message: 'x'.repeat(5001) }), {
         code: 'CLEARLINE_VALIDATION',
       })
