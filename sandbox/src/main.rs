@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
-use clap::{CommandFactory, Parser};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use clearline::validate::DEFAULT_MAX_MESSAGE_CHARS;
+use clearline::ApiKey;
 use clearline_sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::filter::LevelFilter;
 
@@ -52,9 +54,23 @@ struct Args {
     quiet: bool,
 }
 
+/// The environment variable `--api-key` falls back to.
+const API_KEY_ENV: &str = "CLEARLINE_SANDBOX_API_KEY";
+
 impl Args {
-    /// Checks the values clap does not, with messages that name the flags.
-    fn check(&self) -> Result<(), String> {
+    /// Checks the values clap does not, with messages that name this binary's flags rather than
+    /// the `SandboxConfig` fields.
+    fn check(&self, matches: &ArgMatches) -> Result<(), String> {
+        if let Some(key) = &self.api_key {
+            check_api_key(key, matches.value_source("api_key"))?;
+        }
+        if self.callback_max_attempts == 0 {
+            return Err(
+                "invalid value 0 for --callback-max-attempts; pass at least 1 (the first POST \
+                 counts)"
+                    .into(),
+            );
+        }
         if self.max_message_chars == 0 {
             return Err(format!(
                 "invalid value 0 for --max-message-chars; pass at least 1 (the client's \
@@ -65,9 +81,33 @@ impl Args {
     }
 }
 
+/// Checks a key with the core's rules. The message names where the key came from and never
+/// quotes it.
+fn check_api_key(key: &str, source: Option<ValueSource>) -> Result<(), String> {
+    let origin = match source {
+        Some(ValueSource::EnvVariable) => format!("the key in {API_KEY_ENV}"),
+        _ => "the key passed to --api-key".to_owned(),
+    };
+    if key.is_empty() {
+        // The core's message for an empty key points at the client's environment variable.
+        return Err(format!(
+            "{origin} is empty; pass a key with --api-key or {API_KEY_ENV}, or set neither to \
+             have one generated"
+        ));
+    }
+    match ApiKey::new(key) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(format!("{origin} is invalid: {}", err.message())),
+    }
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse();
-    if let Err(message) = args.check() {
+    let matches = Args::command().get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(err) => err.exit(),
+    };
+    if let Err(message) = args.check(&matches) {
         Args::command()
             .error(ErrorKind::ValueValidation, message)
             .exit();

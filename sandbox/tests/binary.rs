@@ -108,3 +108,37 @@ fn zero_max_message_chars_names_the_flag() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--max-message-chars"), "{stderr}");
 }
+
+#[test]
+fn empty_api_key_names_the_flag() {
+    let output = run(&["--api-key", ""]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--api-key"), "{stderr}");
+    assert!(!stderr.contains("CLEARLINE_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn invalid_env_api_key_names_the_variable() {
+    let output = Command::new(BINARY)
+        .env("CLEARLINE_SANDBOX_API_KEY", "has spaces SECRETPART")
+        .output()
+        .expect("the binary runs");
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("CLEARLINE_SANDBOX_API_KEY"), "{stderr}");
+    assert!(!stderr.contains("SECRETPART"), "{stderr}");
+    assert!(!stderr.contains("CLEARLINE_API_KEY"), "{stderr}");
+}
+
+#[test]
+fn zero_callback_attempts_names_the_flag() {
+    let output = run(&["--callback-max-attempts", "0"]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--callback-max-attempts"), "{stderr}");
+    assert!(!stderr.contains("callback_max_attempts"), "{stderr}");
+}
