@@ -60,7 +60,7 @@ pub use config::{
 };
 pub use error::SandboxError;
 pub use fault::Fault;
-pub use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage, RecordedRequest};
+pub use record::{ApiKeyCheck, CallbackAttempt, CallbackOutcome, ReceivedMessage, RecordedRequest};
 pub use routes::SEND_PATH;
 pub use sandbox::Sandbox;
 pub use send::MAX_SEND_BODY_BYTES;
