@@ -289,6 +289,11 @@ export interface SandboxOptions {
   callbackRetryBackoffMs?: number | undefined
   /** Time allowed for one callback POST, in milliseconds (default 5,000). */
   callbackTimeoutMs?: number | undefined
+  /**
+   * The longest accepted message, in Unicode characters (default 1,600, as the client's).
+   * {@link Sandbox.client} uses it too.
+   */
+  maxMessageChars?: number | undefined
 }
 
 /** A message the sandbox accepted. */
@@ -331,7 +336,11 @@ export interface CallbackOutcome {
 export type Fault =
   /** Responds with `status`, an optional `Retry-After` and an optional body. */
   | { kind: 'status'; status: number; retryAfter?: string | undefined; body?: string | undefined }
-  /** Waits `ms` milliseconds, then handles the send normally. */
+  /**
+   * Handles the send normally on arrival, then holds the response back `ms` milliseconds. The
+   * message is accepted and its delivery report sent before the delay, so a client whose timeout
+   * is shorter times out although the SMS went out.
+   */
   | { kind: 'latency'; ms: number }
   /** Reads the request, then closes the connection without responding. */
   | { kind: 'closeConnection' }
@@ -387,8 +396,13 @@ export declare class Sandbox {
   readonly port: number
   /** The API key the sandbox accepts. */
   readonly apiKey: string
+  /** The longest accepted message, in Unicode characters. */
+  readonly maxMessageChars: number
 
-  /** Creates a client for this sandbox, with the other options given. */
+  /**
+   * Creates a client for this sandbox, with the other options given. `maxMessageChars` defaults
+   * to the sandbox's.
+   */
   client(options?: Omit<ClientOptions, 'apiKey' | 'baseUrl' | 'environment'>): Client
   /** Returns the accepted messages, oldest first. */
   messages(): ReceivedMessage[]

@@ -86,6 +86,7 @@ class Sandbox {
       callbackMaxAttempts: optionalInteger('options.callbackMaxAttempts', checked.callbackMaxAttempts, 1, MAX_UINT32),
       callbackRetryBackoffMs: optionalDelay('options.callbackRetryBackoffMs', checked.callbackRetryBackoffMs),
       callbackTimeoutMs: optionalTimeout('options.callbackTimeoutMs', checked.callbackTimeoutMs),
+      maxMessageChars: optionalInteger('options.maxMessageChars', checked.maxMessageChars, 1, MAX_UINT32),
     }
     try {
       return new Sandbox(kCreate, await native.startSandbox(settings))
@@ -109,14 +110,25 @@ class Sandbox {
     return this.#native.apiKey
   }
 
+  /** The longest accepted message, in Unicode characters. */
+  get maxMessageChars() {
+    return this.#native.maxMessageChars
+  }
+
   /**
    * Creates a client for this sandbox: its base URL and API key, and the other options given.
+   * `maxMessageChars` defaults to the sandbox's, because the client checks lengths before sending.
    *
    * @param {Record<string, unknown>} [options]
    */
   client(options) {
     const checked = checkOptionsObject('options', options)
-    return new Client({ ...checked, apiKey: this.apiKey, baseUrl: this.baseUrl })
+    return new Client({
+      ...checked,
+      maxMessageChars: checked.maxMessageChars ?? this.maxMessageChars,
+      apiKey: this.apiKey,
+      baseUrl: this.baseUrl,
+    })
   }
 
   /** Returns the accepted messages, oldest first. */

@@ -37,6 +37,8 @@ pub struct SandboxOptions {
     pub callback_retry_backoff_ms: Option<f64>,
     /// Time allowed for one callback POST, in milliseconds.
     pub callback_timeout_ms: Option<f64>,
+    /// The longest accepted message, in Unicode characters.
+    pub max_message_chars: Option<u32>,
 }
 
 /// A message the sandbox accepted.
@@ -135,7 +137,7 @@ pub struct FaultSpec {
     pub retry_after: Option<String>,
     /// The response body, for `status`.
     pub body: Option<String>,
-    /// The delay before normal handling, in milliseconds, for `latency`.
+    /// How long the response is held back, in milliseconds, for `latency`.
     pub ms: Option<f64>,
     /// The `Location` header, for `redirect`.
     pub location: Option<String>,
@@ -151,6 +153,7 @@ pub struct NativeSandbox {
     base_url: String,
     port: u32,
     api_key: String,
+    max_message_chars: u32,
 }
 
 /// The sandbox's reserved numbers, whose delivery reports fail with the gateway status of that
@@ -190,6 +193,9 @@ pub fn start_sandbox<'env>(
                 base_url: sandbox.base_url().to_owned(),
                 port: u32::from(sandbox.port()),
                 api_key: sandbox.api_key().to_owned(),
+                // The configured value came from a u32, so it fits.
+                max_message_chars: u32::try_from(sandbox.config().max_message_chars)
+                    .unwrap_or(u32::MAX),
                 sandbox: Mutex::new(Some(Arc::new(sandbox))),
                 stopping: CancellationToken::new(),
             })
@@ -215,6 +221,12 @@ impl NativeSandbox {
     #[napi(getter)]
     pub fn api_key(&self) -> String {
         self.api_key.clone()
+    }
+
+    /// The longest accepted message, in Unicode characters.
+    #[napi(getter)]
+    pub fn max_message_chars(&self) -> u32 {
+        self.max_message_chars
     }
 
     /// Returns the accepted messages, oldest first.
@@ -364,6 +376,9 @@ fn sandbox_config(options: SandboxOptions) -> Result<SandboxConfig> {
     }
     if let Some(timeout) = options.callback_timeout_ms {
         config.callback_timeout = millis(timeout, "callbackTimeoutMs")?;
+    }
+    if let Some(max_chars) = options.max_message_chars {
+        config.max_message_chars = max_chars as usize;
     }
     Ok(config)
 }

@@ -16,7 +16,9 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::segment::{Encoding, count_segments};
-use crate::validate::{canonical_callback_url, canonical_phone, check_message};
+use crate::validate::{
+    canonical_callback_url, canonical_phone, check_message, check_received_callback_url,
+};
 
 /// An SMS to send: recipient, text and optional callback URL for the delivery report.
 ///
@@ -118,12 +120,42 @@ impl SendRequest {
     /// [`crate::ErrorKind::Validation`] naming the field, the value and the fix. Fields are
     /// checked in the order phone, message, callback URL.
     pub fn prepare(&self, max_message_chars: usize) -> Result<PreparedSend> {
+        self.prepare_with(max_message_chars, canonical_callback_url)
+    }
+
+    /// Validates the request as a server receives it, the way the sandbox does.
+    ///
+    /// The rules are those of [`SendRequest::prepare`], except that the callback URL's length
+    /// limit applies to the URL as received (see
+    /// [`crate::validate::check_received_callback_url`]).
+    ///
+    /// ```
+    /// use clearline::SendRequest;
+    ///
+    /// let url = format!("https://a?{}", "0".repeat(2_038));
+    /// let request = SendRequest::new("+12025551234", "Hi").with_callback_url(url);
+    /// assert!(request.prepare_received(1600).is_ok());
+    /// assert!(request.prepare(1600).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`SendRequest::prepare`].
+    pub fn prepare_received(&self, max_message_chars: usize) -> Result<PreparedSend> {
+        self.prepare_with(max_message_chars, check_received_callback_url)
+    }
+
+    fn prepare_with(
+        &self,
+        max_message_chars: usize,
+        callback_url_rule: fn(&str) -> Result<String>,
+    ) -> Result<PreparedSend> {
         let phone = canonical_phone(&self.phone)?;
         check_message(&self.message, max_message_chars)?;
         let callback_url = self
             .callback_url
             .as_deref()
-            .map(canonical_callback_url)
+            .map(callback_url_rule)
             .transpose()?;
 
         let body = serde_json::to_vec(&WireRequest {

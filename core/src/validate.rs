@@ -271,6 +271,35 @@ pub fn check_message(message: &str, max_chars: usize) -> Result<()> {
 ///
 /// [`crate::ErrorKind::Validation`] with `field() == Some("callbackUrl")`.
 pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
+    callback_url_rules(callback_url, true)
+}
+
+/// Validates a callback URL as a server receives it and returns its normalized form.
+///
+/// The rules are those of [`canonical_callback_url`], except that the length limit applies
+/// only to the URL as received, the wire value that the OpenAPI document's `maxLength` describes.
+/// The sandbox uses it, so a request that a client other than this SDK sends is judged by the
+/// documented contract.
+///
+/// ```
+/// use clearline::validate::{canonical_callback_url, check_received_callback_url};
+///
+/// // 2,048 bytes as received, one more once normalized (the path gets its "/").
+/// let url = format!("https://a?{}", "0".repeat(2_038));
+/// assert!(check_received_callback_url(&url).is_ok());
+/// assert!(canonical_callback_url(&url).is_err());
+/// ```
+///
+/// # Errors
+///
+/// [`crate::ErrorKind::Validation`] with `field() == Some("callbackUrl")`.
+pub fn check_received_callback_url(callback_url: &str) -> Result<String> {
+    callback_url_rules(callback_url, false)
+}
+
+/// Applies the callback URL rules; `limit_normalized` also applies the length limit to the
+/// normalized form, which is the form a client sends.
+fn callback_url_rules(callback_url: &str, limit_normalized: bool) -> Result<String> {
     let invalid = |reason: &str| {
         Error::validation(
             "callbackUrl",
@@ -311,7 +340,7 @@ pub fn canonical_callback_url(callback_url: &str) -> Result<String> {
     check_secure_url(&url).map_err(|reason| invalid(&reason))?;
 
     let canonical: String = url.into();
-    if canonical.len() > MAX_CALLBACK_URL_LEN {
+    if limit_normalized && canonical.len() > MAX_CALLBACK_URL_LEN {
         return Err(invalid(&format!(
             "it is {} bytes long once normalized (percent-encoded), more than the maximum of \
              {MAX_CALLBACK_URL_LEN}; use a shorter URL and keep per-message data on your side, \

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use clearline::validate::DEFAULT_MAX_MESSAGE_CHARS;
 use clearline::ApiKey;
 
 use crate::error::SandboxError;
@@ -63,6 +64,10 @@ pub struct SandboxConfig {
     /// Messages, callback attempts and outcomes each kept for inspection; the oldest are
     /// dropped past it.
     pub history_limit: usize,
+    /// The longest accepted message, in Unicode characters (default
+    /// [`DEFAULT_MAX_MESSAGE_CHARS`], as the client's). Set it to the client's
+    /// `max_message_chars` when that is raised; [`crate::Sandbox::client_builder`] does.
+    pub max_message_chars: usize,
 }
 
 impl Default for SandboxConfig {
@@ -77,6 +82,7 @@ impl Default for SandboxConfig {
             max_concurrent_callbacks: DEFAULT_MAX_CONCURRENT_CALLBACKS,
             allow_remote_callbacks: false,
             history_limit: DEFAULT_HISTORY_LIMIT,
+            max_message_chars: DEFAULT_MAX_MESSAGE_CHARS,
         }
     }
 }
@@ -103,6 +109,12 @@ impl SandboxConfig {
             return Err(SandboxError::InvalidConfig(
                 "history_limit is 0; set it to at least 1".into(),
             ));
+        }
+        if self.max_message_chars == 0 {
+            return Err(SandboxError::InvalidConfig(format!(
+                "max_message_chars is 0; set it to at least 1 (the client's default is \
+                 {DEFAULT_MAX_MESSAGE_CHARS})"
+            )));
         }
 
         match &self.api_key {
@@ -139,6 +151,7 @@ impl fmt::Debug for SandboxConfig {
             .field("max_concurrent_callbacks", &self.max_concurrent_callbacks)
             .field("allow_remote_callbacks", &self.allow_remote_callbacks)
             .field("history_limit", &self.history_limit)
+            .field("max_message_chars", &self.max_message_chars)
             .finish()
     }
 }

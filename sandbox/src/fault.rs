@@ -33,7 +33,11 @@ pub enum Fault {
         /// The body, sent as `text/plain` unless it starts with `{` or `[`.
         body: Option<String>,
     },
-    /// Waits this long, then handles the request normally.
+    /// Handles the request normally when it arrives, then holds the response back this long.
+    ///
+    /// A message is accepted, and its delivery report sent, before the delay. A client whose
+    /// timeout is shorter gives up with a timeout (`maybe_sent`), although the SMS went out;
+    /// this is the case a retry must not send twice.
     Latency(Duration),
     /// Reads the whole request, then closes the connection without responding.
     CloseConnection,

@@ -7,9 +7,10 @@
 //! ([`delivery`]) produce failed reports. Everything it receives and sends is recorded for
 //! inspection, and [`Fault`]s make the next sends fail in chosen ways.
 //!
-//! The ClearLine rules come from the `clearline` crate ([`clearline::SendRequest::prepare`]
-//! for validation, [`clearline::DeliveryReport::to_json`] for report bodies), so the simulator
-//! and the client cannot drift apart.
+//! The ClearLine rules come from the `clearline` crate
+//! ([`clearline::SendRequest::prepare_received`] for validation,
+//! [`clearline::DeliveryReport::to_json`] for report bodies), so the simulator and the client
+//! cannot drift apart.
 //!
 //! ```
 //! use std::time::Duration;
@@ -59,7 +60,7 @@ pub use config::{
 };
 pub use error::SandboxError;
 pub use fault::Fault;
-pub use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage, RecordedRequest};
+pub use record::{ApiKeyCheck, CallbackAttempt, CallbackOutcome, ReceivedMessage, RecordedRequest};
 pub use routes::SEND_PATH;
 pub use sandbox::Sandbox;
 pub use send::MAX_SEND_BODY_BYTES;

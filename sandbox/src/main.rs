@@ -5,7 +5,11 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clearline::validate::DEFAULT_MAX_MESSAGE_CHARS;
+use clearline::ApiKey;
 use clearline_sandbox::{Sandbox, SandboxConfig};
 use tracing_subscriber::filter::LevelFilter;
 
@@ -41,13 +45,73 @@ struct Args {
     #[arg(long)]
     allow_remote_callbacks: bool,
 
+    /// Longest accepted message, in Unicode characters; match the client's max_message_chars.
+    #[arg(long, default_value_t = DEFAULT_MAX_MESSAGE_CHARS)]
+    max_message_chars: usize,
+
     /// Log only warnings and errors, not each message and callback (for benchmarks).
     #[arg(long, short)]
     quiet: bool,
 }
 
+/// The environment variable `--api-key` falls back to.
+const API_KEY_ENV: &str = "CLEARLINE_SANDBOX_API_KEY";
+
+impl Args {
+    /// Checks the values clap does not, with messages that name this binary's flags rather than
+    /// the `SandboxConfig` fields.
+    fn check(&self, matches: &ArgMatches) -> Result<(), String> {
+        if let Some(key) = &self.api_key {
+            check_api_key(key, matches.value_source("api_key"))?;
+        }
+        if self.callback_max_attempts == 0 {
+            return Err(
+                "invalid value 0 for --callback-max-attempts; pass at least 1 (the first POST \
+                 counts)"
+                    .into(),
+            );
+        }
+        if self.max_message_chars == 0 {
+            return Err(format!(
+                "invalid value 0 for --max-message-chars; pass at least 1 (the client's \
+                 default is {DEFAULT_MAX_MESSAGE_CHARS})"
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a key with the core's rules. The message names where the key came from and never
+/// quotes it.
+fn check_api_key(key: &str, source: Option<ValueSource>) -> Result<(), String> {
+    let origin = match source {
+        Some(ValueSource::EnvVariable) => format!("the key in {API_KEY_ENV}"),
+        _ => "the key passed to --api-key".to_owned(),
+    };
+    if key.is_empty() {
+        // The core's message for an empty key points at the client's environment variable.
+        return Err(format!(
+            "{origin} is empty; pass a key with --api-key or {API_KEY_ENV}, or set neither to \
+             have one generated"
+        ));
+    }
+    match ApiKey::new(key) {
+        Ok(_) => Ok(()),
+        Err(err) => Err(format!("{origin} is invalid: {}", err.message())),
+    }
+}
+
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(err) => err.exit(),
+    };
+    if let Err(message) = args.check(&matches) {
+        Args::command()
+            .error(ErrorKind::ValueValidation, message)
+            .exit();
+    }
     let level = if args.quiet {
         LevelFilter::WARN
     } else {
@@ -81,6 +145,7 @@ async fn run(args: Args) -> ExitCode {
         callback_max_attempts: args.callback_max_attempts,
         callback_retry_backoff: Duration::from_millis(args.callback_retry_backoff_ms),
         allow_remote_callbacks: args.allow_remote_callbacks,
+        max_message_chars: args.max_message_chars,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start(config).await {

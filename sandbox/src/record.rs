@@ -1,13 +1,18 @@
 //! What the sandbox records for inspection: accepted messages, callback attempts, their final
 //! outcomes, and the raw requests to the send endpoint.
 //!
-//! The records serialize in camelCase for the `/sandbox/*` endpoints. None of them carries the
-//! API key: a recorded request only records whether an `ApiKey` header was present.
+//! The records serialize in camelCase for the `/sandbox/*` endpoints. No record stores the API
+//! key: a recorded request keeps only whether its `ApiKey` header was present and matched, and
+//! the key is replaced by `<redacted>` before a request is stored, so neither `Debug`, the JSON
+//! form nor the bindings can show it.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use axum::http::{HeaderMap, Method};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use bytes::Bytes;
 use clearline::DeliveryReport;
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -69,9 +74,13 @@ pub struct CallbackOutcome {
 
 /// A request to the send endpoint as it arrived, for checking what a client sends.
 ///
-/// Header values are kept, except those of `ApiKey`, `Authorization`, `Proxy-Authorization`
-/// and `Cookie`, which serialize as `"<redacted>"`.
-#[derive(Debug, Clone)]
+/// The API key is not stored: [`RecordedRequest::api_key`] keeps only whether the `ApiKey`
+/// header was present and matched the sandbox's key. The values of `ApiKey`, `Authorization`,
+/// `Proxy-Authorization` and `Cookie` are replaced by `<redacted>`, and so is the sandbox's key
+/// wherever else it appears in a header value, the query or the body (a client that sends it in
+/// the wrong place).
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct RecordedRequest {
     /// The HTTP method.
     pub method: Method,
@@ -79,39 +88,161 @@ pub struct RecordedRequest {
     pub path: String,
     /// The query string, if any.
     pub query: Option<String>,
-    /// The request headers.
+    /// The request headers, secrets redacted.
     pub headers: HeaderMap,
+    /// How the `ApiKey` header compared with the sandbox's key.
+    pub api_key: ApiKeyCheck,
     /// The body as received (at most the send endpoint's body limit).
     pub body: Bytes,
     /// The status the sandbox responded with, or `None` when it closed the connection instead.
+    /// Under a [`crate::Fault::Latency`] it is the status the response carries after the delay,
+    /// even when the client disconnected before it was sent.
     pub status: Option<u16>,
     /// When the request arrived.
     pub received_at: SystemTime,
 }
 
+/// How a recorded request's `ApiKey` header compared with the sandbox's key. The header's value
+/// is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyCheck {
+    /// No `ApiKey` header.
+    Missing,
+    /// Exactly one `ApiKey` header, with the sandbox's key: the key check of the send endpoint
+    /// passes.
+    Matched,
+    /// An `ApiKey` header with another key, or more than one `ApiKey` header.
+    Mismatched,
+}
+
+impl ApiKeyCheck {
+    /// Compares the `ApiKey` headers of a request with the sandbox's key.
+    pub(crate) fn of(headers: &HeaderMap, api_key: &str) -> ApiKeyCheck {
+        let mut values = headers.get_all(clearline::API_KEY_HEADER).iter();
+        match (values.next(), values.next()) {
+            (None, _) => ApiKeyCheck::Missing,
+            (Some(value), None) if value.as_bytes() == api_key.as_bytes() => ApiKeyCheck::Matched,
+            _ => ApiKeyCheck::Mismatched,
+        }
+    }
+}
+
 /// Header names whose values never leave the sandbox.
 const REDACTED_HEADERS: [&str; 4] = ["apikey", "authorization", "proxy-authorization", "cookie"];
 
+/// What replaces a secret in a record.
+const REDACTED: &str = "<redacted>";
+
 impl RecordedRequest {
+    /// Records a request to the send endpoint, removing `api_key` and the secret header values
+    /// before anything is stored.
+    pub(crate) fn new(
+        parts: Parts,
+        body: Bytes,
+        status: Option<u16>,
+        received_at: SystemTime,
+        api_key: &str,
+    ) -> RecordedRequest {
+        let check = ApiKeyCheck::of(&parts.headers, api_key);
+        let mut headers = parts.headers;
+        for (name, value) in headers.iter_mut() {
+            if REDACTED_HEADERS.contains(&name.as_str()) {
+                *value = HeaderValue::from_static(REDACTED);
+            } else if let Cow::Owned(scrubbed) = scrub(value.as_bytes(), api_key) {
+                *value = HeaderValue::from_bytes(&scrubbed)
+                    .unwrap_or_else(|_| HeaderValue::from_static(REDACTED));
+            }
+        }
+        let query = parts
+            .uri
+            .query()
+            .map(|query| String::from_utf8_lossy(&scrub(query.as_bytes(), api_key)).into_owned());
+        let body = match scrub(&body, api_key) {
+            Cow::Borrowed(_) => body,
+            Cow::Owned(scrubbed) => Bytes::from(scrubbed),
+        };
+
+        RecordedRequest {
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query,
+            headers,
+            api_key: check,
+            body,
+            status,
+            received_at,
+        }
+    }
+
     /// `true` when the request had an `ApiKey` header, whatever its value.
     pub fn has_api_key(&self) -> bool {
-        self.headers.contains_key(clearline::API_KEY_HEADER)
+        self.api_key != ApiKeyCheck::Missing
+    }
+
+    /// `true` when the request had exactly one `ApiKey` header, with the sandbox's key.
+    pub fn api_key_matched(&self) -> bool {
+        self.api_key == ApiKeyCheck::Matched
+    }
+}
+
+/// Returns `bytes` with every occurrence of `secret` replaced by `<redacted>`, borrowed when
+/// there is none.
+fn scrub<'a>(bytes: &'a [u8], secret: &str) -> Cow<'a, [u8]> {
+    if secret.is_empty() || memchr::memmem::find(bytes, secret.as_bytes()).is_none() {
+        return Cow::Borrowed(bytes);
+    }
+    let mut scrubbed = Vec::with_capacity(bytes.len());
+    let mut rest = 0;
+    // The matches do not overlap.
+    for start in memchr::memmem::find_iter(bytes, secret.as_bytes()) {
+        scrubbed.extend_from_slice(&bytes[rest..start]);
+        scrubbed.extend_from_slice(REDACTED.as_bytes());
+        rest = start + secret.len();
+    }
+    scrubbed.extend_from_slice(&bytes[rest..]);
+    Cow::Owned(scrubbed)
+}
+
+impl fmt::Debug for RecordedRequest {
+    /// Shows the headers as the JSON form does, with secret header values redacted again, so
+    /// a record whose headers were changed after it was returned cannot show one either.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &DebugHeaders(&self.headers))
+            .field("api_key", &self.api_key)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .field("status", &self.status)
+            .field("received_at", &self.received_at)
+            .finish()
     }
 }
 
 impl Serialize for RecordedRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(8))?;
+        let mut map = serializer.serialize_map(Some(9))?;
         map.serialize_entry("method", self.method.as_str())?;
         map.serialize_entry("path", &self.path)?;
         map.serialize_entry("query", &self.query)?;
         map.serialize_entry("headers", &Headers(&self.headers))?;
         map.serialize_entry("apiKeyPresent", &self.has_api_key())?;
+        map.serialize_entry("apiKeyMatched", &self.api_key_matched())?;
         map.serialize_entry("body", &String::from_utf8_lossy(&self.body))?;
         map.serialize_entry("status", &self.status)?;
         let received_at = humantime::format_rfc3339_millis(self.received_at).to_string();
         map.serialize_entry("receivedAt", &received_at)?;
         map.end()
+    }
+}
+
+/// Returns a header's value for display: `<redacted>` for a secret header, else its text.
+fn shown_value<'a>(name: &HeaderName, value: &'a HeaderValue) -> Cow<'a, str> {
+    if REDACTED_HEADERS.contains(&name.as_str()) {
+        Cow::Borrowed(REDACTED)
+    } else {
+        String::from_utf8_lossy(value.as_bytes())
     }
 }
 
@@ -122,14 +253,24 @@ impl Serialize for Headers<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for (name, value) in self.0 {
-            let shown = if REDACTED_HEADERS.contains(&name.as_str()) {
-                "<redacted>".into()
-            } else {
-                String::from_utf8_lossy(value.as_bytes())
-            };
-            seq.serialize_element(&(name.as_str(), shown))?;
+            seq.serialize_element(&(name.as_str(), shown_value(name, value)))?;
         }
         seq.end()
+    }
+}
+
+/// Headers as a `Debug` map in arrival order, secrets redacted.
+struct DebugHeaders<'a>(&'a HeaderMap);
+
+impl fmt::Debug for DebugHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|(name, value)| (name.as_str(), shown_value(name, value))),
+            )
+            .finish()
     }
 }
 
@@ -191,7 +332,6 @@ impl<T: Clone> Ring<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn ring_keeps_most_recent() {
@@ -202,28 +342,84 @@ mod tests {
         assert_eq!(ring.to_vec(), vec![2, 3]);
     }
 
+    const KEY: &str = "test_key_not_real_0000";
+
+    fn recorded(request: axum::http::request::Builder, body: &'static str) -> RecordedRequest {
+        let (parts, ()) = request
+            .body(())
+            .unwrap_or_else(|_| axum::http::Request::new(()))
+            .into_parts();
+        let body = Bytes::from_static(body.as_bytes());
+        RecordedRequest::new(parts, body, Some(401), SystemTime::UNIX_EPOCH, KEY)
+    }
+
     #[test]
-    fn recorded_request_redacts_api_key() {
-        let mut headers = HeaderMap::new();
-        headers.insert("apikey", HeaderValue::from_static("test_key_not_real_0000"));
-        headers.insert("content-type", HeaderValue::from_static("application/json"));
-        let request = RecordedRequest {
-            method: Method::POST,
-            path: "/MessageSender/sms".into(),
-            query: None,
-            headers,
-            body: Bytes::from_static(b"{}"),
-            status: Some(401),
-            received_at: SystemTime::UNIX_EPOCH,
-        };
+    fn recorded_request_drops_api_key() {
+        let request = recorded(
+            axum::http::Request::post("/MessageSender/sms?token=abc")
+                .header("apikey", KEY)
+                .header("content-type", "application/json")
+                .header("authorization", "Bearer other_secret_value"),
+            "{}",
+        );
+
+        assert_eq!(request.api_key, ApiKeyCheck::Matched);
+        assert_eq!(request.headers["apikey"], REDACTED);
+        assert_eq!(request.headers["authorization"], REDACTED);
+        assert_eq!(request.query.as_deref(), Some("token=abc"));
         let json = serde_json::to_string(&request).unwrap_or_default();
         assert!(!json.contains("test_key_not_real"), "{json}");
         assert!(json.contains(r#"["apikey","<redacted>"]"#), "{json}");
         assert!(json.contains(r#""apiKeyPresent":true"#), "{json}");
+        assert!(json.contains(r#""apiKeyMatched":true"#), "{json}");
         assert!(
             json.contains(r#"["content-type","application/json"]"#),
             "{json}"
         );
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("test_key_not_real"), "{debug}");
+        assert!(!debug.contains("other_secret_value"), "{debug}");
+        assert!(
+            debug.contains(r#""content-type": "application/json""#),
+            "{debug}"
+        );
+    }
+
+    #[test]
+    fn recorded_request_scrubs_key_elsewhere() {
+        let request = recorded(
+            axum::http::Request::post(format!("/MessageSender/sms?apikey={KEY}&x=1"))
+                .header("x-api-key", format!("{KEY},{KEY}")),
+            r#"{"message": "test_key_not_real_0000"}"#,
+        );
+
+        assert_eq!(request.api_key, ApiKeyCheck::Missing);
+        assert_eq!(request.headers["x-api-key"], "<redacted>,<redacted>");
+        assert_eq!(request.query.as_deref(), Some("apikey=<redacted>&x=1"));
+        assert_eq!(&request.body[..], br#"{"message": "<redacted>"}"#);
+    }
+
+    #[test]
+    fn debug_redacts_headers_set_after_recording() {
+        let mut request = recorded(axum::http::Request::post("/MessageSender/sms"), "{}");
+        request
+            .headers
+            .insert("apikey", HeaderValue::from_static("inserted_secret_value"));
+
+        let debug = format!("{request:?}");
+        assert!(!debug.contains("inserted_secret_value"), "{debug}");
+    }
+
+    #[test]
+    fn api_key_check_needs_one_matching_header() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(ApiKeyCheck::of(&headers, KEY), ApiKeyCheck::Missing);
+        headers.append("apikey", HeaderValue::from_static("test_key_not_real_9999"));
+        assert_eq!(ApiKeyCheck::of(&headers, KEY), ApiKeyCheck::Mismatched);
+        headers.insert("apikey", HeaderValue::from_static(KEY));
+        assert_eq!(ApiKeyCheck::of(&headers, KEY), ApiKeyCheck::Matched);
+        headers.append("apikey", HeaderValue::from_static(KEY));
+        assert_eq!(ApiKeyCheck::of(&headers, KEY), ApiKeyCheck::Mismatched);
     }
 
     #[test]

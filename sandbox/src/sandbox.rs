@@ -51,11 +51,20 @@ impl Sandbox {
     ///
     /// The runtime needs the I/O and time drivers (`enable_all`), and must keep running while
     /// the sandbox is in use: the sandbox serves requests and delivers reports on it.
+    /// `#[tokio::main]` and `#[tokio::test]` enable both.
     ///
     /// # Errors
     ///
     /// [`SandboxError::NoRuntime`] outside a Tokio runtime, [`SandboxError::InvalidConfig`]
     /// for an invalid setting, and [`SandboxError::Bind`] when the port is taken.
+    ///
+    /// # Panics
+    ///
+    /// NOTE: on a runtime built without the I/O driver, binding the port panics inside Tokio
+    /// ("IO is disabled") instead of returning an error, because Tokio 1.x has no stable way to
+    /// ask a runtime which drivers it has. Without the time driver, `start` succeeds but each
+    /// connection's task panics when it starts its timer, so clients see the connection reset.
+    /// Build the runtime with `enable_all()`, or with `enable_io()` and `enable_time()`.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(SandboxError::NoRuntime);
@@ -117,7 +126,8 @@ impl Sandbox {
         &self.shared.config
     }
 
-    /// Returns a client builder set to this sandbox's base URL and API key.
+    /// Returns a client builder set to this sandbox's base URL, API key and maximum message
+    /// length.
     ///
     /// ```
     /// # async fn run(sandbox: &clearline_sandbox::Sandbox) -> clearline::Result<()> {
@@ -128,6 +138,7 @@ impl Sandbox {
         clearline::Client::builder()
             .api_key(self.api_key())
             .base_url(self.base_url())
+            .max_message_chars(self.shared.config.max_message_chars)
     }
 
     /// Returns the accepted messages, oldest first (at most `history_limit` of them).

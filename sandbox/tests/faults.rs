@@ -150,6 +150,70 @@ async fn latency_fault_trips_client_timeout() {
 }
 
 #[tokio::test]
+async fn latency_fault_accepts_before_client_gives_up() {
+    let sandbox = common::start().await;
+    let receiver = Receiver::start().await;
+    let client = common::client(&sandbox);
+    sandbox.inject_fault(Fault::Latency(Duration::from_secs(1)), 1);
+    let request = request().with_callback_url(receiver.url());
+
+    let err = client
+        .send_with(
+            &request,
+            &SendOptions::new().timeout(Duration::from_millis(300)),
+        )
+        .await
+        .expect_err("the client gives up during the latency");
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(err.maybe_sent());
+
+    // The client has closed its connection; the sandbox must not forget the request.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let requests = sandbox.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].status, Some(200));
+    let messages = sandbox.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        messages[0].callback_url.as_deref(),
+        Some(receiver.url().as_str())
+    );
+    let outcomes = sandbox
+        .wait_for_callbacks(1, Duration::from_secs(5))
+        .await
+        .expect("the delivery report goes out although the answer came too late");
+    assert_eq!(outcomes[0].message_id, messages[0].message_id);
+    assert!(outcomes[0].delivered);
+    assert_eq!(receiver.received().len(), 1);
+
+    receiver.stop().await;
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn latency_fault_delays_rejections_too() {
+    let sandbox = common::start().await;
+    let delay = Duration::from_millis(300);
+    sandbox.inject_fault(Fault::Latency(delay), 1);
+    let body = serde_json::json!({"phone": "+12025551234", "message": "Hi"}).to_string();
+
+    let started = Instant::now();
+    let (code, json) = common::post_send(
+        &sandbox,
+        Some("test_key_not_real_9999"),
+        Some("application/json"),
+        body,
+    )
+    .await;
+
+    assert!(started.elapsed() >= delay);
+    assert_eq!(code, 401);
+    assert_eq!(json["error"], "unauthorized");
+    assert!(sandbox.messages().is_empty());
+    sandbox.stop().await;
+}
+
+#[tokio::test]
 async fn close_connection_fault_is_connection_error() {
     let sandbox = common::start().await;
     let client = common::client(&sandbox);

@@ -189,3 +189,85 @@ async fn http_reset_clears_records() {
     assert_eq!(sandbox.pending_faults(), 0);
     sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn recorded_requests_never_hold_key() {
+    let sandbox = common::start().await;
+    let client = common::client(&sandbox);
+    client
+        .send(&SendRequest::new("+12025551234", "Hi"))
+        .await
+        .expect("send");
+    let http = common::raw_client();
+    let url = format!("{}/MessageSender/sms", sandbox.base_url());
+    let body = json!({"phone": "+12025551234", "message": "Hi"}).to_string();
+    // A wrong key, then the right key under the wrong header name, in the query and in the body.
+    let wrong_key = "test_key_not_real_9999";
+    let attempts = [
+        http.post(&url).header("ApiKey", wrong_key),
+        http.post(&url).header("X-Api-Key", API_KEY),
+        http.post(format!("{url}?apikey={API_KEY}")),
+        http.post(&url)
+            .header("ApiKey", API_KEY)
+            .header("ApiKey", API_KEY),
+    ];
+    for request in attempts {
+        request
+            .header("Content-Type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("request");
+    }
+    let (status, _) = common::post_send(
+        &sandbox,
+        None,
+        Some("application/json"),
+        json!({"phone": "+12025551234", "message": API_KEY}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    let requests = sandbox.requests();
+    let debug = format!("{requests:?}");
+    let serialized = serde_json::to_string(&requests).expect("serialize");
+    let over_http = get_json(&sandbox, "/sandbox/requests").await.to_string();
+
+    for shown in [&debug, &serialized, &over_http] {
+        assert!(!shown.contains(API_KEY), "{shown}");
+        assert!(!shown.contains(wrong_key), "{shown}");
+    }
+    let held = requests.iter().any(|request| {
+        let in_headers = request.headers.values().any(|value| {
+            value
+                .as_bytes()
+                .windows(API_KEY.len())
+                .any(|w| w == API_KEY.as_bytes())
+        });
+        let in_query = request
+            .query
+            .as_deref()
+            .is_some_and(|query| query.contains(API_KEY));
+        let in_body = String::from_utf8_lossy(&request.body).contains(API_KEY);
+        in_headers || in_query || in_body
+    });
+    assert!(!held, "a record holds the key: {debug}");
+
+    let checks: Vec<_> = requests
+        .iter()
+        .map(|request| (request.has_api_key(), request.api_key_matched()))
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            (true, true),
+            (true, false),
+            (false, false),
+            (false, false),
+            (true, false),
+            (false, false),
+        ]
+    );
+    assert_eq!(requests[0].status, Some(200));
+    sandbox.stop().await;
+}

@@ -263,3 +263,30 @@ async fn dropped_sandbox_frees_its_port() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn zero_max_message_chars_is_rejected() {
+    let err = Sandbox::start(SandboxConfig {
+        max_message_chars: 0,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect_err("a zero maximum");
+
+    assert!(matches!(err, SandboxError::InvalidConfig(_)), "{err:?}");
+    assert!(err.to_string().contains("max_message_chars"), "{err}");
+}
+
+/// Pins the behaviour documented on `Sandbox::start`: Tokio offers no way to detect a runtime
+/// without the I/O driver, so binding panics there. If this starts failing, `start` can return
+/// an error instead, and its documentation should say so.
+#[test]
+#[should_panic(expected = "IO is disabled")]
+fn start_without_io_driver_panics() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime without the I/O driver");
+
+    let _ = runtime.block_on(Sandbox::start(SandboxConfig::default()));
+}

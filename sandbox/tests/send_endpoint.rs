@@ -223,7 +223,6 @@ async fn validation_message_is_the_cores() {
 async fn malformed_bodies_are_400_without_field() {
     let sandbox = common::start().await;
     let bodies = [
-        r#"{"phone": "+12025551234", "phone": "+12025551234", "message": "Hi"}"#,
         "",
         "   ",
         "not json",
@@ -240,6 +239,71 @@ async fn malformed_bodies_are_400_without_field() {
         let message = json["message"].as_str().unwrap_or_default();
         assert!(message.starts_with("invalid request body"), "{message}");
     }
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_field_is_400_naming_it() {
+    let sandbox = common::start().await;
+    let cases = [
+        (
+            r#"{"phone": "+12025551234", "phone": "+12025551234", "message": "Hi"}"#,
+            "phone",
+        ),
+        (
+            r#"{"phone": null, "message": "Hi", "phone": "+12025551234"}"#,
+            "phone",
+        ),
+        (
+            r#"{"phone": "+12025551234", "message": "Hi", "message": 5}"#,
+            "message",
+        ),
+        (
+            r#"{"phone": "+12025551234", "message": "Hi", "callbackUrl": "http://127.0.0.1:9/a", "callbackUrl": "http://127.0.0.1:9/b"}"#,
+            "callbackUrl",
+        ),
+        // An escaped key is the same key.
+        (
+            r#"{"phone": "+12025551234", "ph\u006fne": "+12025551234", "message": "Hi"}"#,
+            "phone",
+        ),
+    ];
+
+    for (body, field) in cases {
+        let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+        assert_eq!(status, 400, "{body} -> {json}");
+        assert_eq!(json["error"], "invalid_request", "{body} -> {json}");
+        assert_eq!(json["field"], field, "{body} -> {json}");
+        let message = json["message"].as_str().unwrap_or_default();
+        assert!(message.contains("more than once"), "{message}");
+        assert!(message.contains(&format!("\"{field}\"")), "{message}");
+    }
+    assert!(sandbox.messages().is_empty());
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_unknown_field_is_ignored() {
+    let sandbox = common::start().await;
+
+    let body = r#"{"phone": "+12025551234", "message": "Hi", "tag": 1, "tag": 2}"#;
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+
+    assert_eq!(status, 200, "{json}");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn syntax_error_after_duplicate_is_bad_json() {
+    let sandbox = common::start().await;
+
+    let body = r#"{"phone": "+12025551234", "phone": "+12025551234", "message": "Hi""#;
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(json["field"], serde_json::Value::Null);
+    let message = json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not valid JSON"), "{message}");
     sandbox.stop().await;
 }
 
@@ -328,5 +392,56 @@ async fn unknown_path_is_404_json() {
     let text = response.text().await.unwrap_or_default();
     let json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(json["error"], "not_found");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn max_message_chars_raises_the_limit() {
+    let sandbox = common::start_with(clearline_sandbox::SandboxConfig {
+        max_message_chars: 5000,
+        ..common::fast_config()
+    })
+    .await;
+    let client = common::client(&sandbox);
+
+    let receipt = client
+        .send(&SendRequest::new("+12025551234", "x".repeat(2000)))
+        .await
+        .expect("a 2,000-character message is within the sandbox's and the client's maximum");
+    assert_eq!(sandbox.messages()[0].message_id, receipt.message_id());
+    assert_eq!(client.config().max_message_chars(), 5000);
+
+    // Emoji escaped as JSON surrogate pairs take 12 bytes a character, past the default
+    // 64 KiB body limit.
+    let escaped = "\\ud83d\\ude00".repeat(5000);
+    let body = format!(r#"{{"phone": "+12025551234", "message": "{escaped}"}}"#);
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+    assert_eq!(status, 200, "{json}");
+
+    let (status, json) = post_send(
+        &sandbox,
+        Some(API_KEY),
+        JSON,
+        json!({"phone": "+12025551234", "message": "x".repeat(5001)}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(json["field"], "message");
+    sandbox.stop().await;
+}
+
+#[tokio::test]
+async fn max_message_chars_defaults_to_cores() {
+    let sandbox = common::start().await;
+    assert_eq!(
+        sandbox.config().max_message_chars,
+        clearline::validate::DEFAULT_MAX_MESSAGE_CHARS
+    );
+
+    let body = json!({"phone": "+12025551234", "message": "x".repeat(2000)}).to_string();
+    let (status, json) = post_send(&sandbox, Some(API_KEY), JSON, body).await;
+
+    assert_eq!(status, 400);
+    assert_eq!(json["field"], "message");
     sandbox.stop().await;
 }

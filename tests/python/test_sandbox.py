@@ -172,6 +172,31 @@ def test_sandbox_not_running_is_clear() -> None:
         sandbox.messages()
 
 
+def test_sandbox_max_message_chars_reaches_client() -> None:
+    with Sandbox(max_message_chars=5000) as sandbox:
+        assert sandbox.max_message_chars == 5000
+
+        receipt = sandbox.client().send("+12025551234", "x" * 2000)
+
+        assert sandbox.messages()[0].message_id == receipt.message_id
+        with pytest.raises(clearline.ValidationError):
+            sandbox.client().send("+12025551234", "x" * 5001)
+        with pytest.raises(clearline.ValidationError):
+            sandbox.client(max_message_chars=1600).send("+12025551234", "x" * 2000)
+
+
+def test_sandbox_max_message_chars_defaults_to_cores(clearline_sandbox: Sandbox) -> None:
+    assert clearline_sandbox.max_message_chars == 1600
+
+    with pytest.raises(clearline.ValidationError):
+        clearline_sandbox.client().send("+12025551234", "x" * 1601)
+
+
+def test_sandbox_zero_max_message_chars_is_rejected() -> None:
+    with pytest.raises(ValueError, match="max_message_chars"):
+        Sandbox(max_message_chars=0)
+
+
 def test_sandbox_wrong_option_type() -> None:
     with pytest.raises(TypeError, match="argument 'callback_delay' must be a number of seconds"):
         Sandbox(callback_delay="fast")  # type: ignore[arg-type]
@@ -194,6 +219,14 @@ async def serve_reports(bodies: list[bytes]) -> tuple[asyncio.Server, str]:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     return server, f"http://127.0.0.1:{port}/webhooks/sms"
+
+
+@pytest.mark.asyncio
+async def test_sandbox_async_client_gets_max_message_chars() -> None:
+    async with Sandbox(max_message_chars=5000) as sandbox:
+        receipt = await sandbox.async_client().send("+12025551234", "x" * 2000)
+
+        assert sandbox.messages()[0].message_id == receipt.message_id
 
 
 @pytest.mark.asyncio

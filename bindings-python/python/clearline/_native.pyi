@@ -169,7 +169,11 @@ class Fault:
         """
     @staticmethod
     def latency(seconds: float) -> Fault:
-        """Wait ``seconds``, then handle the send normally."""
+        """Handle the send normally on arrival, then hold the response back ``seconds``.
+
+        The message is accepted and its delivery report sent before the delay, so a client
+        whose timeout is shorter times out although the SMS went out.
+        """
     @staticmethod
     def close_connection() -> Fault:
         """Read the request, then close the connection without answering."""
@@ -267,6 +271,8 @@ class Sandbox:
         callback_max_attempts: POSTs per report when the receiver does not answer 200.
         callback_retry_backoff: Seconds before the second POST of a report; doubles after.
         callback_timeout: Seconds allowed for one callback POST.
+        max_message_chars: The longest accepted message, in Unicode characters (default 1600,
+            as the client's). :meth:`client` and :meth:`async_client` use it too.
     """
 
     FAILED_NUMBER: ClassVar[str]
@@ -285,6 +291,7 @@ class Sandbox:
         callback_max_attempts: int = 3,
         callback_retry_backoff: float = 0.1,
         callback_timeout: float = 5.0,
+        max_message_chars: int = 1600,
     ) -> None: ...
     @property
     def base_url(self) -> str:
@@ -296,6 +303,9 @@ class Sandbox:
     def port(self) -> int:
         """The port on 127.0.0.1."""
     @property
+    def max_message_chars(self) -> int:
+        """The longest accepted message, in Unicode characters; readable before start."""
+    @property
     def pending_faults(self) -> int:
         """The number of sends that will still get an injected fault."""
     def start(self) -> Self:
@@ -303,9 +313,12 @@ class Sandbox:
     def stop(self) -> None:
         """Stop the server and every callback task, and wait for them to end."""
     def client(self, **options: Any) -> Client:
-        """Create a :class:`clearline.Client` for this sandbox; ``options`` are its keywords."""
+        """Create a :class:`clearline.Client` for this sandbox; ``options`` are its keywords.
+
+        ``max_message_chars`` defaults to the sandbox's.
+        """
     def async_client(self, **options: Any) -> AsyncClient:
-        """Create a :class:`clearline.AsyncClient` for this sandbox."""
+        """Create a :class:`clearline.AsyncClient` for this sandbox, like :meth:`client`."""
     def messages(self) -> list[ReceivedMessage]:
         """Return the accepted messages, oldest first."""
     def callback_attempts(self) -> list[CallbackAttempt]:

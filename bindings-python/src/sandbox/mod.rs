@@ -75,6 +75,14 @@ impl Sandbox {
             None => PyDict::new(class.py()),
         };
         kwargs.set_item("base_url", sandbox.base_url())?;
+        // The client checks lengths before sending, so it gets the sandbox's maximum unless the
+        // caller passes one.
+        let max_chars_given = kwargs
+            .get_item("max_message_chars")?
+            .is_some_and(|value| !value.is_none());
+        if !max_chars_given {
+            kwargs.set_item("max_message_chars", sandbox.config().max_message_chars)?;
+        }
         class.call((sandbox.api_key(),), Some(&kwargs))
     }
 
@@ -99,7 +107,7 @@ impl Sandbox {
     #[new]
     #[pyo3(signature = (
         *, api_key=None, port=0, callback_delay=None, callback_max_attempts=None,
-        callback_retry_backoff=None, callback_timeout=None
+        callback_retry_backoff=None, callback_timeout=None, max_message_chars=None
     ))]
     fn new(
         api_key: Option<&Bound<'_, PyAny>>,
@@ -108,6 +116,7 @@ impl Sandbox {
         callback_max_attempts: Option<&Bound<'_, PyAny>>,
         callback_retry_backoff: Option<&Bound<'_, PyAny>>,
         callback_timeout: Option<&Bound<'_, PyAny>>,
+        max_message_chars: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let arg = |name| Arg::new("Sandbox", name);
         let mut config = SandboxConfig {
@@ -129,6 +138,10 @@ impl Sandbox {
         if let Some(timeout) = convert::optional_seconds(callback_timeout, arg("callback_timeout"))?
         {
             config.callback_timeout = timeout;
+        }
+        if let Some(max_chars) = max_message_chars.filter(|value| !value.is_none()) {
+            config.max_message_chars =
+                convert::count(max_chars, arg("max_message_chars"), 1)? as usize;
         }
 
         Ok(Sandbox {
@@ -197,7 +210,8 @@ impl Sandbox {
     #[classattr]
     const REJECTED_NUMBER: &'static str = clearline_sandbox::delivery::REJECTED_NUMBER;
 
-    /// Create a `clearline.Client` for this sandbox; `options` are the client's keywords.
+    /// Create a `clearline.Client` for this sandbox; `options` are the client's keywords, and
+    /// `max_message_chars` defaults to the sandbox's.
     #[pyo3(signature = (**options))]
     fn client<'py>(
         &self,
@@ -207,7 +221,8 @@ impl Sandbox {
         self.make_client(py.get_type::<Client>().into_any(), options)
     }
 
-    /// Create a `clearline.AsyncClient` for this sandbox; `options` are the client's keywords.
+    /// Create a `clearline.AsyncClient` for this sandbox; `options` are the client's keywords,
+    /// and `max_message_chars` defaults to the sandbox's.
     #[pyo3(signature = (**options))]
     fn async_client<'py>(
         &self,
@@ -233,6 +248,12 @@ impl Sandbox {
     #[getter]
     fn port(&self) -> PyResult<u16> {
         Ok(self.running()?.port())
+    }
+
+    /// The longest accepted message, in Unicode characters; `client()` uses it too.
+    #[getter]
+    fn max_message_chars(&self) -> usize {
+        self.config.max_message_chars
     }
 
     /// The number of sends that will still get an injected fault.
@@ -387,7 +408,7 @@ impl Fault {
         })
     }
 
-    /// Wait `seconds`, then handle the send normally.
+    /// Handle the send normally, but hold the response back `seconds`.
     #[staticmethod]
     fn latency(seconds: &Bound<'_, PyAny>) -> PyResult<Self> {
         let delay = convert::seconds(seconds, Arg::new("Fault.latency", "seconds"))?;

@@ -300,6 +300,46 @@ describe('sandbox lifecycle', () => {
     await again.stop()
   })
 
+  test('maxMessageChars reaches the sandbox and its client', async () => {
+    const sandbox = await Sandbox.start({ maxMessageChars: 5000 })
+    try {
+      assert.equal(sandbox.maxMessageChars, 5000)
+
+      const receipt = await sandbox.client().send({ phone: '+12025551234', message: 'x'.repeat(2000) })
+
+      assert.deepEqual(
+        sandbox.messages().map((message) => message.messageId),
+        [receipt.messageId],
+      )
+      await assert.rejects(sandbox.client().send({ phone: '+12025551234', message: 'x'.repeat(5001) }), {
+        code: 'CLEARLINE_VALIDATION',
+      })
+      await assert.rejects(
+        sandbox.client({ maxMessageChars: 1600 }).send({ phone: '+12025551234', message: 'x'.repeat(2000) }),
+        { code: 'CLEARLINE_VALIDATION' },
+      )
+    } finally {
+      await sandbox.stop()
+    }
+  })
+
+  test('maxMessageChars defaults to the core\'s', async () => {
+    const sandbox = await Sandbox.start()
+    try {
+      assert.equal(sandbox.maxMessageChars, 1600)
+    } finally {
+      await sandbox.stop()
+    }
+  })
+
+  test('zero maxMessageChars throws RangeError', async () => {
+    await assert.rejects(Sandbox.start({ maxMessageChars: 0 }), (err) => {
+      assert.ok(err instanceof RangeError)
+      assert.match(err.message, /options\.maxMessageChars/)
+      return true
+    })
+  })
+
   test('constructor is private', () => {
     assert.throws(() => new (/** @type {any} */ (Sandbox))(), /Sandbox\.start\(\)/)
   })
