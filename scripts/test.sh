@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and runs every suite: Rust formatting, lints and tests, the OpenAPI contract
 # suite, the Python suite against the installed wheel, the Node suite against the packed npm
-# tarball, and a short run of the fuzz targets. Each stage prints its duration; the first
-# failure stops the run.
+# tarball, a smoke run of the benchmarks, and a short run of the fuzz targets. Each stage prints
+# its duration; the first failure stops the run.
 #
 # Needs only the Rust toolchain, Python 3.9+ with pip and venv, and Node 18+ with npm. Virtual
 # environments and npm projects are created under .build/; the Cargo build in target/ is shared
@@ -29,6 +29,7 @@ stage "cargo test" cargo test --workspace --locked
 stage "contract suite (OpenAPI, schemathesis)" tests/contract/run.sh
 stage "Python suite (installed wheel)" tests/python/run.sh
 stage "Node suite (packed npm tarball)" tests/node/run.sh
+stage "benchmark smoke run (no timings asserted)" tests/bench/run.sh
 stage "fuzz targets, a few seconds each" tests/fuzz/run.sh
 
 echo
