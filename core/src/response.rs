@@ -105,7 +105,7 @@ pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     let label = status_label(status);
     let quoted = match &snippet {
         Some(text) => format!(": {text}"),
-        None => " and an empty body".to_owned(),
+        None => " (empty body)".to_owned(),
     };
     let fail = |kind: ErrorKind, maybe_sent: bool, message: String| {
         Error::new(kind, message)
@@ -190,6 +190,8 @@ fn interpret_success(
     quoted: &str,
     fail: impl Fn(ErrorKind, bool, String) -> Error,
 ) -> Result<String> {
+    // An empty body is named by the problem itself, so it is not repeated after it.
+    let quoted = if parts.body.is_empty() { "" } else { quoted };
     let unexpected = |problem: &str| {
         fail(
             ErrorKind::UnexpectedResponse,
