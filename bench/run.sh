@@ -73,11 +73,14 @@ mkdir -p "$build_dir"
 
 # The sandbox serves every client; clearline-bench is the Rust ceiling and times the core's
 # callback parsing, which the Python rows are compared with.
-echo "==> cargo build --release (clearline-sandbox, clearline-bench)"
-cargo build --release --locked -p clearline-sandbox -p clearline-bench
+# An explicit --target shares target/<host triple>/release with the wheel and addon builds of
+# scripts/build-python.sh and scripts/build-node.sh, so the common crates compile once.
+host=$(rustc -vV | sed -n 's/^host: //p')
+echo "==> cargo build --release --target $host (clearline-sandbox, clearline-bench)"
+cargo build --release --locked --target "$host" -p clearline-sandbox -p clearline-bench
 driver_args+=(
-    --sandbox "$target_dir/release/clearline-sandbox"
-    --bench-bin "$target_dir/release/clearline-bench"
+    --sandbox "$target_dir/$host/release/clearline-sandbox"
+    --bench-bin "$target_dir/$host/release/clearline-bench"
     --out "$build_dir/results.json"
 )
 

@@ -17,8 +17,11 @@ wheel_dir="$root/.build/python/wheels"
 
 {
     echo "==> Python build environment ($("$python" --version 2>&1))"
-    if [ ! -x "$build_venv/bin/python" ]; then
-        "$python" -m venv "$build_venv"
+    # A venv made by another interpreter (python3 changed since the last run) is made again.
+    identity='import sys; print(sys.base_prefix, sys.version)'
+    if [ ! -x "$build_venv/bin/python" ] ||
+        [ "$("$build_venv/bin/python" -c "$identity")" != "$("$python" -c "$identity")" ]; then
+        "$python" -m venv --clear "$build_venv"
     fi
     "$build_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
         -r tests/python/requirements-build.txt

@@ -16,8 +16,11 @@ demo="$root/.build/demo"
 
 wheel="$(scripts/build-python.sh)"
 echo "==> install ${wheel##*/} into $demo/venv"
-if [ ! -x "$demo/venv/bin/python" ]; then
-    "$python" -m venv "$demo/venv"
+# A venv made by another interpreter (python3 changed since the last run) is made again.
+identity='import sys; print(sys.base_prefix, sys.version)'
+if [ ! -x "$demo/venv/bin/python" ] ||
+    [ "$("$demo/venv/bin/python" -c "$identity")" != "$("$python" -c "$identity")" ]; then
+    "$python" -m venv --clear "$demo/venv"
 fi
 "$demo/venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
     --no-deps "$wheel"

@@ -29,11 +29,13 @@ mkdir -p "$out"
 
 echo "==> cargo build --release (sandbox and Rust soak driver)"
 cd "$repo"
-cargo build --release --locked -q -p clearline-sandbox --bin clearline-sandbox
-cargo build --release --locked -q -p clearline-bench --bin clearline-soak
+# The same target directory as the wheel and addon builds (see scripts/build-python.sh).
+host=$(rustc -vV | sed -n 's/^host: //p')
+cargo build --release --locked -q --target "$host" -p clearline-sandbox --bin clearline-sandbox
+cargo build --release --locked -q --target "$host" -p clearline-bench --bin clearline-soak
 
 sandbox_log="$out/sandbox.log"
-"$repo/target/release/clearline-sandbox" --quiet --port 0 >"$sandbox_log" 2>&1 &
+"$repo/target/$host/release/clearline-sandbox" --quiet --port 0 >"$sandbox_log" 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
@@ -56,7 +58,7 @@ for language in "${languages[@]}"; do
   samples="$out/$language.jsonl"
   case "$language" in
     rust)
-      "$repo/target/release/clearline-soak" "$base_url" "$api_key" "$sends" "$sample_every" >"$samples"
+      "$repo/target/$host/release/clearline-soak" "$base_url" "$api_key" "$sends" "$sample_every" >"$samples"
       ;;
     python)
       "$python" "$repo/bench/soak/soak.py" "$base_url" "$api_key" "$sends" "$sample_every" >"$samples"

@@ -186,9 +186,15 @@ async function main () {
       const callbackUrl = process.env.CLEARLINE_CALLBACK_URL ?? ''
       const phones = (process.env.CLEARLINE_DEMO_PHONES ?? '').split(',')
         .map((phone) => phone.trim()).filter((phone) => phone !== '').slice(0, 3)
-      if (callbackUrl === '' || phones.length === 0) {
-        console.error('For staging, set CLEARLINE_API_KEY, CLEARLINE_CALLBACK_URL (a public https ' +
-          'URL forwarding to this machine) and CLEARLINE_DEMO_PHONES.')
+      const missing = Object.entries({
+        CLEARLINE_API_KEY: process.env.CLEARLINE_API_KEY ?? '',
+        CLEARLINE_CALLBACK_URL: callbackUrl,
+        CLEARLINE_DEMO_PHONES: phones.join(',')
+      }).filter(([, value]) => value === '').map(([name]) => name)
+      if (missing.length > 0) {
+        console.error(`For staging, set ${missing.join(', ')}. CLEARLINE_API_KEY is your ` +
+          'staging key, CLEARLINE_CALLBACK_URL a public https URL forwarding to this machine, ' +
+          'and CLEARLINE_DEMO_PHONES up to 3 comma-separated E.164 numbers.')
         return 2
       }
       await receiver.listen(Number(process.env.CLEARLINE_CALLBACK_PORT ?? 8080))

@@ -200,10 +200,20 @@ def main() -> int:
         callback_url = os.environ.get("CLEARLINE_CALLBACK_URL", "")
         phones = [p.strip() for p in os.environ.get("CLEARLINE_DEMO_PHONES", "").split(",")]
         phones = [phone for phone in phones if phone][:3]
-        if not callback_url or not phones:
+        missing = [
+            name
+            for name, value in (
+                ("CLEARLINE_API_KEY", os.environ.get("CLEARLINE_API_KEY", "")),
+                ("CLEARLINE_CALLBACK_URL", callback_url),
+                ("CLEARLINE_DEMO_PHONES", ",".join(phones)),
+            )
+            if not value
+        ]
+        if missing:
             print(
-                "For staging, set CLEARLINE_API_KEY, CLEARLINE_CALLBACK_URL (a public https URL "
-                "forwarding to this machine) and CLEARLINE_DEMO_PHONES.",
+                f"For staging, set {', '.join(missing)}. CLEARLINE_API_KEY is your staging key, "
+                "CLEARLINE_CALLBACK_URL a public https URL forwarding to this machine, and "
+                "CLEARLINE_DEMO_PHONES up to 3 comma-separated E.164 numbers.",
                 file=sys.stderr,
             )
             return 2

@@ -16,7 +16,7 @@ if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
     echo "SKIPPED: the benchmark smoke test needs Python 3.10 or newer for its pinned peers;" \
         "$python is $("$python" -c 'import platform; print(platform.python_version())')." \
         "Set CLEARLINE_PYTHON to a newer interpreter to run it."
-    exit 0
+    exit 77
 fi
 
 bench/run.sh --smoke "$@"
