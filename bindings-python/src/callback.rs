@@ -97,7 +97,7 @@ fn mapping_field(mapping: &Bound<'_, PyAny>, key: &str) -> PyResult<FieldValue<'
     Ok(field)
 }
 
-/// Bytes of text a report holds inside its Python object before it moves the text to the heap.
+/// Bytes of text stored inside a report's Python object; longer text moves to the heap.
 /// A typical report's `messageId`, gateway status and reason take about 100.
 const INLINE_TEXT_BYTES: usize = 128;
 
