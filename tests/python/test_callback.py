@@ -169,7 +169,10 @@ def test_report_empty_field_differs_from_absent() -> None:
 
 
 def test_report_equality_compares_fields() -> None:
-    by_hand = clearline.DeliveryReport("msg_1", "DeliveredFailed", "Expired", "Handset switched off")
+    by_hand = clearline.DeliveryReport(
+        "msg_1", "DeliveredFailed", "Expired", "Handset switched off"
+    )
+    # The same text back to back, split at a different place.
     moved = clearline.DeliveryReport("msg_1", "DeliveredFailed", "Expire", "dHandset switched off")
 
     assert by_hand == clearline.parse_callback(BODY)
