@@ -7,7 +7,8 @@
 //! parsing, with no retries.
 //!
 //! `clearline-bench parse` times [`clearline::DeliveryReport::parse`] on a callback body, the
-//! baseline of the bindings' `parse_callback`.
+//! baseline of the bindings' `parse_callback`; with `--borrowed` it times
+//! [`clearline::DeliveryReportRef::parse`], the parse the bindings call.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -18,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
-use clearline::{Client, DeliveryReport, SendRequest};
+use clearline::{Client, DeliveryReport, DeliveryReportRef, SendRequest};
 use serde::Serialize;
 
 #[derive(Debug, Parser)]
@@ -99,6 +100,11 @@ struct ParseArgs {
     /// time.
     #[arg(long, default_value_t = 7)]
     rounds: u32,
+
+    /// Time `DeliveryReportRef::parse`, which borrows the report's text from the body, instead
+    /// of `DeliveryReport::parse`, which copies it.
+    #[arg(long)]
+    borrowed: bool,
 
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -186,14 +192,24 @@ fn run_parse(args: &ParseArgs) -> Result<ParseSummary, String> {
     let mut fastest = Duration::MAX;
     for _ in 0..args.rounds {
         let started = Instant::now();
-        for _ in 0..args.iterations {
-            let _ = black_box(DeliveryReport::parse(black_box(&body)));
+        if args.borrowed {
+            for _ in 0..args.iterations {
+                let _ = black_box(DeliveryReportRef::parse(black_box(&body)));
+            }
+        } else {
+            for _ in 0..args.iterations {
+                let _ = black_box(DeliveryReport::parse(black_box(&body)));
+            }
         }
         fastest = fastest.min(started.elapsed());
     }
 
     Ok(ParseSummary {
-        mode: "parse",
+        mode: if args.borrowed {
+            "parse_borrowed"
+        } else {
+            "parse"
+        },
         body_bytes: body.len(),
         iterations: args.iterations,
         rounds: args.rounds,

@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use clearline::callback::{FieldValue, ReportFields};
+use clearline::callback::{DeliveryReportRef, FieldValue, ReportFields};
 use clearline::DeliveryStatus;
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown, Utf16String};
 use napi::{Env, JsString, JsValue, Result, ValueType};
@@ -71,10 +71,10 @@ const HAS_REASON: u16 = 8;
 /// Packs a parsed report into one string (see `src/packed.rs`): a unit of flags (the status in
 /// the low two bits, then whether the external status and the reason are present), the
 /// `messageId`, the raw status when it is unknown, then the external status and the reason when
-/// present.
-fn pack(report: clearline::DeliveryReport) -> Utf16String {
+/// present. The text is read from the borrowed report, so the packed string is the only copy.
+fn pack(report: &DeliveryReportRef<'_>) -> Utf16String {
     let texts = [
-        Some(report.message_id.as_str()),
+        Some(report.message_id.as_ref()),
         Some(report.status.as_str()),
         report.external_status.as_deref(),
         report.reason.as_deref(),
@@ -139,15 +139,15 @@ pub fn parse_callback_object(env: Env, body: Object) -> Result<Utf16String> {
             external_delivery_status: field(&body, "externalDeliveryStatus")?,
             reason_text: field(&body, "reasonText")?,
         };
-        clearline::DeliveryReport::from_fields(fields)
-            .map(pack)
+        DeliveryReportRef::from_fields(fields)
+            .map(|report| pack(&report))
             .map_err(|err| err.into_napi(&env))
     })
 }
 
 fn parse(env: &Env, body: &[u8]) -> Result<Utf16String> {
-    clearline::DeliveryReport::parse(body)
-        .map(pack)
+    DeliveryReportRef::parse(body)
+        .map(|report| pack(&report))
         .map_err(|err| err.into_napi(env))
 }
 

@@ -23,6 +23,13 @@ pub(crate) fn read(value: JsString<'_>) -> Result<Option<String>> {
 /// byte, rather than accepting a U+FFFD that was never in the string. The bytes of a well-formed
 /// string are lent from the conversion's buffer without a copy.
 pub(crate) fn with_bytes<T>(value: JsString<'_>, use_bytes: impl FnOnce(&[u8]) -> T) -> Result<T> {
+    // Only ASCII text is as long in UTF-8 bytes as in UTF-16 code units, and its Latin-1 bytes
+    // are its UTF-8 bytes. Node-API copies those out of a one-byte string (how V8 stores ASCII
+    // text) in one pass, where the UTF-8 conversion measures the string and then encodes it.
+    // NOTE: other text pays for one more UTF-8 measurement than before this check.
+    if value.utf8_len()? == value.utf16_len()? {
+        return Ok(use_bytes(value.into_latin1()?.as_slice()));
+    }
     let utf8 = value.into_utf8()?;
     let replacement = "\u{FFFD}".as_bytes();
     if memchr::memmem::find(utf8.as_slice(), replacement).is_none() {

@@ -2,18 +2,22 @@
 //!
 //! The core parses the body and applies every rule. This module only accepts the forms web
 //! frameworks hand a body over in (`bytes`, `bytearray`, `memoryview`, `str`, or a `dict` they
-//! already decoded) and exposes the report's fields. The report keeps the core value and builds
-//! Python objects on attribute access, so parsing allocates only the report itself.
+//! already decoded) and exposes the report's fields. The core's borrowing parse reads the fields
+//! out of the body without copying them, and the report copies them into one buffer inside the
+//! Python object, so a parse of a typical report allocates only that object. The getters create
+//! Python strings on access.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
-use clearline::callback::{FieldValue, ReportFields};
+use clearline::callback::{DeliveryReportRef, FieldValue, ReportFields};
 use clearline::DeliveryStatus;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
 };
+use smallvec::SmallVec;
 
 use crate::convert::{is_mapping, mapping_get, py_repr, Arg};
 use crate::error::ErrorExt;
@@ -25,25 +29,31 @@ pub(crate) fn parse_callback(body: &Bound<'_, PyAny>) -> PyResult<DeliveryReport
 }
 
 fn parse_body(body: &Bound<'_, PyAny>) -> PyResult<DeliveryReport> {
-    let report = if let Ok(bytes) = body.cast::<PyBytes>() {
-        clearline::DeliveryReport::parse(bytes.as_bytes())
-    } else if let Ok(text) = body.cast::<PyString>() {
-        match text.to_cow() {
-            Ok(text) => clearline::DeliveryReport::parse_str(&text),
+    // `bytes`, what most frameworks hand over, is checked first and read without a copy.
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return parse_bytes(bytes.as_bytes());
+    }
+    if let Ok(text) = body.cast::<PyString>() {
+        return match text.to_cow() {
+            Ok(text) => parse_bytes(text.as_bytes()),
             // A lone surrogate: pass the text through as the invalid UTF-8 it encodes to, and
             // let the core report it like any other broken body.
             Err(_) => {
                 let encoded = text.call_method1("encode", ("utf-8", "surrogatepass"))?;
-                clearline::DeliveryReport::parse(encoded.cast::<PyBytes>()?.as_bytes())
+                parse_bytes(encoded.cast::<PyBytes>()?.as_bytes())
             }
-        }
-    } else if let Ok(bytes) = body.cast::<PyByteArray>() {
-        clearline::DeliveryReport::parse(&bytes.to_vec())
-    } else if body.is_instance_of::<PyMemoryView>() {
+        };
+    }
+    if let Ok(bytes) = body.cast::<PyByteArray>() {
+        return parse_bytes(&bytes.to_vec());
+    }
+    if body.is_instance_of::<PyMemoryView>() {
         let bytes = body.call_method0("tobytes")?;
-        clearline::DeliveryReport::parse(bytes.cast::<PyBytes>()?.as_bytes())
-    } else if is_mapping(body) {
-        clearline::DeliveryReport::from_fields(ReportFields {
+        return parse_bytes(bytes.cast::<PyBytes>()?.as_bytes());
+    }
+
+    let report = if is_mapping(body) {
+        DeliveryReportRef::from_fields(ReportFields {
             message_id: mapping_field(body, "messageId")?,
             delivery_status: mapping_field(body, "deliveryStatus")?,
             external_delivery_status: mapping_field(body, "externalDeliveryStatus")?,
@@ -53,9 +63,12 @@ fn parse_body(body: &Bound<'_, PyAny>) -> PyResult<DeliveryReport> {
         return Err(Arg::new("parse_callback", "body")
             .type_error("bytes, bytearray, memoryview, str or dict", body));
     };
-    Ok(DeliveryReport {
-        report: report.or_raise()?,
-    })
+    Ok(DeliveryReport::from(&report.or_raise()?))
+}
+
+fn parse_bytes(body: &[u8]) -> PyResult<DeliveryReport> {
+    let report = DeliveryReportRef::parse(body).or_raise()?;
+    Ok(DeliveryReport::from(&report))
 }
 
 /// Reads one report field from a decoded body, naming the JSON type of a non-string value.
@@ -84,16 +97,106 @@ fn mapping_field(mapping: &Bound<'_, PyAny>, key: &str) -> PyResult<FieldValue<'
     Ok(field)
 }
 
+/// Bytes of text stored inside a report's Python object; longer text moves to the heap.
+/// A typical report's `messageId`, gateway status and reason take about 100.
+const INLINE_TEXT_BYTES: usize = 128;
+
 /// A parsed delivery report.
 #[pyclass(frozen, eq, hash, module = "clearline")]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct DeliveryReport {
-    report: clearline::DeliveryReport,
+    /// The UTF-8 text of the fields back to back: `messageId`, then the raw status when it is
+    /// unknown, then the external status and the reason when present.
+    text: SmallVec<[u8; INLINE_TEXT_BYTES]>,
+    message_id: Range<usize>,
+    status: Status,
+    external_status: Option<Range<usize>>,
+    reason: Option<Range<usize>>,
+}
+
+/// The resolved status, with the raw text of an unknown one in the report's `text`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Status {
+    Delivered,
+    DeliveredFailed,
+    Unknown(Range<usize>),
+}
+
+impl DeliveryReport {
+    fn new_from_parts(
+        message_id: &str,
+        status: &DeliveryStatus,
+        external_status: Option<&str>,
+        reason: Option<&str>,
+    ) -> DeliveryReport {
+        let mut text = SmallVec::new();
+        let mut push = |value: &str| {
+            let start = text.len();
+            text.extend_from_slice(value.as_bytes());
+            start..text.len()
+        };
+        let message_id = push(message_id);
+        let status = match status {
+            DeliveryStatus::Delivered => Status::Delivered,
+            DeliveryStatus::DeliveredFailed => Status::DeliveredFailed,
+            DeliveryStatus::Unknown(raw) => Status::Unknown(push(raw)),
+        };
+        let external_status = external_status.map(&mut push);
+        let reason = reason.map(&mut push);
+        DeliveryReport {
+            text,
+            message_id,
+            status,
+            external_status,
+            reason,
+        }
+    }
+
+    /// Returns the text of a field. Each range was recorded around whole `&str`s, so the bytes
+    /// are valid UTF-8.
+    fn field(&self, range: &Range<usize>) -> &str {
+        let bytes = self.text.get(range.clone()).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// Creates the Python string of a field, which CPython decodes from the UTF-8 bytes.
+    fn py_field<'py>(
+        &self,
+        py: Python<'py>,
+        range: &Range<usize>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let bytes = self.text.get(range.clone()).unwrap_or_default();
+        PyString::from_bytes(py, bytes)
+    }
+
+    fn raw_status_text(&self) -> &str {
+        match &self.status {
+            Status::Delivered => DeliveryStatus::Delivered.as_str(),
+            Status::DeliveredFailed => DeliveryStatus::DeliveredFailed.as_str(),
+            Status::Unknown(range) => self.field(range),
+        }
+    }
+}
+
+impl From<&DeliveryReportRef<'_>> for DeliveryReport {
+    fn from(report: &DeliveryReportRef<'_>) -> Self {
+        DeliveryReport::new_from_parts(
+            &report.message_id,
+            &report.status,
+            report.external_status.as_deref(),
+            report.reason.as_deref(),
+        )
+    }
 }
 
 impl From<clearline::DeliveryReport> for DeliveryReport {
     fn from(report: clearline::DeliveryReport) -> Self {
-        DeliveryReport { report }
+        DeliveryReport::new_from_parts(
+            &report.message_id,
+            &report.status,
+            report.external_status.as_deref(),
+            report.reason.as_deref(),
+        )
     }
 }
 
@@ -103,99 +206,108 @@ impl DeliveryReport {
     #[new]
     #[pyo3(signature = (message_id, status, external_status=None, reason=None))]
     fn new(
-        message_id: String,
+        message_id: &str,
         status: &Bound<'_, PyAny>,
-        external_status: Option<String>,
-        reason: Option<String>,
+        external_status: Option<&str>,
+        reason: Option<&str>,
     ) -> PyResult<Self> {
         let Ok(status) = status.cast::<PyString>() else {
             return Err(
                 Arg::new("DeliveryReport", "status").type_error("str or DeliveryStatus", status)
             );
         };
-        Ok(DeliveryReport {
-            report: clearline::DeliveryReport {
-                message_id,
-                status: DeliveryStatus::parse(&status.to_string_lossy()),
-                external_status,
-                reason,
-            },
-        })
+        Ok(DeliveryReport::new_from_parts(
+            message_id,
+            &DeliveryStatus::parse(&status.to_string_lossy()),
+            external_status,
+            reason,
+        ))
     }
 
     /// The `messageId` the send returned.
     #[getter]
-    fn message_id(&self) -> &str {
-        &self.report.message_id
+    fn message_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        self.py_field(py, &self.message_id)
     }
 
     /// The resolved status, `DeliveryStatus.UNKNOWN` for a value this version does not know.
     #[getter]
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let members = status_members(py)?;
-        let member = match self.report.status {
-            DeliveryStatus::Delivered => &members[0],
-            DeliveryStatus::DeliveredFailed => &members[1],
-            DeliveryStatus::Unknown(_) => &members[2],
+        let member = match self.status {
+            Status::Delivered => &members[0],
+            Status::DeliveredFailed => &members[1],
+            Status::Unknown(_) => &members[2],
         };
         Ok(member.bind(py).clone())
     }
 
     /// The `deliveryStatus` text: the API's spelling of a known status, or the raw value.
     #[getter]
-    fn raw_status(&self) -> &str {
-        self.report.status.as_str()
+    fn raw_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        match &self.status {
+            Status::Unknown(range) => self.py_field(py, range),
+            _ => Ok(PyString::new(py, self.raw_status_text())),
+        }
     }
 
     /// The raw gateway status (`Delivered`, `Failed`, `Expired`, `Rejected`, ...), if given.
     #[getter]
-    fn external_status(&self) -> Option<&str> {
-        self.report.external_status.as_deref()
+    fn external_status<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        self.external_status
+            .as_ref()
+            .map(|range| self.py_field(py, range))
+            .transpose()
     }
 
     /// The gateway's human-readable result, if given.
     #[getter]
-    fn reason(&self) -> Option<&str> {
-        self.report.reason.as_deref()
+    fn reason<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyString>>> {
+        self.reason
+            .as_ref()
+            .map(|range| self.py_field(py, range))
+            .transpose()
     }
 
     /// True when the status is `DeliveryStatus.DELIVERED`.
     #[getter]
     fn is_delivered(&self) -> bool {
-        self.report.is_delivered()
+        self.status == Status::Delivered
     }
 
     /// True when the status is `DeliveryStatus.DELIVERED_FAILED`.
     #[getter]
     fn is_failed(&self) -> bool {
-        self.report.is_failed()
+        self.status == Status::DeliveredFailed
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let text = |value: Option<&str>| -> PyResult<String> {
-            match value {
-                Some(value) => py_repr(py, value),
+        let text = |range: Option<&Range<usize>>| -> PyResult<String> {
+            match range {
+                Some(range) => py_repr(py, self.field(range)),
                 None => Ok("None".to_owned()),
             }
         };
         Ok(format!(
             "DeliveryReport(message_id={}, status={}, external_status={}, reason={})",
-            text(Some(&self.report.message_id))?,
-            text(Some(self.report.status.as_str()))?,
-            text(self.report.external_status.as_deref())?,
-            text(self.report.reason.as_deref())?,
+            text(Some(&self.message_id))?,
+            py_repr(py, self.raw_status_text())?,
+            text(self.external_status.as_ref())?,
+            text(self.reason.as_ref())?,
         ))
     }
 
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyType>, Bound<'py, PyTuple>)> {
-        let report = &slf.get().report;
+        let report = slf.get();
+        let optional =
+            |range: &Option<Range<usize>>| range.as_ref().map(|range| report.field(range));
         let args = (
-            report.message_id.clone(),
-            report.status.as_str().to_owned(),
-            report.external_status.clone(),
-            report.reason.clone(),
+            report.field(&report.message_id),
+            report.raw_status_text(),
+            optional(&report.external_status),
+            optional(&report.reason),
         )
             .into_pyobject(slf.py())?;
         Ok((slf.get_type(), args))

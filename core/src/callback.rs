@@ -5,7 +5,8 @@
 //! levels deep, with a non-empty string `messageId` and a string `deliveryStatus`. It tolerates
 //! what the API leaves open: unknown fields, new status values, and a missing or null
 //! `externalDeliveryStatus` or `reasonText`. Because the same report can arrive more than once,
-//! receivers should treat `message_id` as an idempotency key.
+//! receivers should treat `message_id` as an idempotency key. [`DeliveryReportRef`] is the same
+//! parse with the text borrowed from the body instead of copied.
 //!
 //! ```
 //! use clearline::callback::DeliveryReport;
@@ -143,6 +144,9 @@ pub struct DeliveryReport {
 impl DeliveryReport {
     /// Parses a callback body.
     ///
+    /// This is [`DeliveryReportRef::parse`] with the text copied out of the body, so the two
+    /// accept and reject the same bodies with the same errors.
+    ///
     /// # Errors
     ///
     /// [`crate::ErrorKind::CallbackParse`] when the body is larger than
@@ -162,67 +166,7 @@ impl DeliveryReport {
     /// # Ok::<(), clearline::Error>(())
     /// ```
     pub fn parse(body: &[u8]) -> Result<DeliveryReport> {
-        if body.len() > MAX_CALLBACK_BODY_BYTES {
-            return Err(Error::callback_parse(
-                None,
-                format!(
-                    "invalid delivery report: the body is {} bytes, more than the maximum of \
-                     {MAX_CALLBACK_BODY_BYTES}; ClearLine's reports are a few hundred bytes, so \
-                     this request is not one",
-                    body.len()
-                ),
-            ));
-        }
-        // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
-        let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
-        let start = body.trim_ascii_start();
-        if start.is_empty() {
-            return Err(Error::callback_parse(
-                None,
-                "invalid delivery report: the body is empty; expected a JSON object",
-            ));
-        }
-        if start[0] != b'{' {
-            return Err(Error::callback_parse(None, not_an_object_message(start)));
-        }
-
-        // serde_json checks UTF-8 only in the strings it keeps, but a report must be UTF-8
-        // throughout.
-        let body = std::str::from_utf8(body).map_err(|err| {
-            let offset = err.valid_up_to();
-            Error::callback_parse(
-                None,
-                format!(
-                    "invalid delivery report: the body is not valid UTF-8 (byte 0x{:02X} at \
-                     offset {offset}); ClearLine sends UTF-8 JSON, so check that nothing \
-                     re-encoded the request body",
-                    body.get(offset).copied().unwrap_or_default()
-                ),
-            )
-            .with_source(err)
-        })?;
-
-        if nesting_exceeds(body.as_bytes(), MAX_CALLBACK_NESTING) {
-            return Err(Error::callback_parse(
-                None,
-                format!(
-                    "invalid delivery report: the JSON nests deeper than {MAX_CALLBACK_NESTING} \
-                     levels; ClearLine's reports are flat objects"
-                ),
-            ));
-        }
-
-        let parsed: ParsedFields<'_> = serde_json::from_str(body).map_err(|err| {
-            Error::callback_parse(
-                None,
-                format!("invalid delivery report: the body is not valid JSON ({err})"),
-            )
-            .with_source(err)
-        })?;
-        if let Some(field) = parsed.duplicate {
-            return Err(duplicate_field_error(field));
-        }
-        DeliveryReport::from_fields(parsed.fields)
+        DeliveryReportRef::parse(body).map(DeliveryReport::from)
     }
 
     /// Parses a callback body given as text.
@@ -262,29 +206,7 @@ impl DeliveryReport {
     ///
     /// [`crate::ErrorKind::CallbackParse`] naming the field at fault.
     pub fn from_fields(fields: ReportFields<'_>) -> Result<DeliveryReport> {
-        let message_id = required_text(fields.message_id, "messageId", "the id the send returned")?;
-        if message_id.trim().is_empty() {
-            return Err(Error::callback_parse(
-                Some("messageId"),
-                "invalid delivery report: \"messageId\" is empty; expected the id the send \
-                 returned",
-            ));
-        }
-        let status = required_text(
-            fields.delivery_status,
-            "deliveryStatus",
-            "a status such as \"Delivered\" or \"DeliveredFailed\"",
-        )?;
-        let external_status =
-            optional_text(fields.external_delivery_status, "externalDeliveryStatus")?;
-        let reason = optional_text(fields.reason_text, "reasonText")?;
-
-        Ok(DeliveryReport {
-            message_id: message_id.into_owned(),
-            status: DeliveryStatus::parse(&status),
-            external_status: external_status.map(Cow::into_owned),
-            reason: reason.map(Cow::into_owned),
-        })
+        DeliveryReportRef::from_fields(fields).map(DeliveryReport::from)
     }
 
     /// `true` when the status is [`DeliveryStatus::Delivered`].
@@ -345,6 +267,230 @@ struct WireReport<'a> {
     delivery_status: &'a str,
     external_delivery_status: Option<&'a str>,
     reason_text: Option<&'a str>,
+}
+
+impl From<DeliveryReportRef<'_>> for DeliveryReport {
+    fn from(report: DeliveryReportRef<'_>) -> Self {
+        DeliveryReport {
+            message_id: report.message_id.into_owned(),
+            status: report.status,
+            external_status: report.external_status.map(Cow::into_owned),
+            reason: report.reason.map(Cow::into_owned),
+        }
+    }
+}
+
+/// A parsed delivery report whose text borrows from the body.
+///
+/// [`DeliveryReportRef::parse`] applies the parsing rules: [`DeliveryReport::parse`] calls it and
+/// copies the text, so both accept and reject the same bodies with the same errors. A field is
+/// copied here only when it must be: a string with escape sequences (such as `\"` or `\u00e9`),
+/// which has to be decoded, and a status this version does not know, which
+/// [`DeliveryStatus::Unknown`] owns. Use this type where the report is read once, for example to
+/// hand its fields to another language, and [`DeliveryReport`] where it is kept.
+///
+/// ```
+/// use std::borrow::Cow;
+///
+/// use clearline::callback::DeliveryReportRef;
+/// use clearline::DeliveryStatus;
+///
+/// let body = br#"{"messageId":"msg_1","deliveryStatus":"Delivered","reasonText":"say \"hi\""}"#;
+/// let report = DeliveryReportRef::parse(body)?;
+/// assert!(matches!(report.message_id, Cow::Borrowed("msg_1")));
+/// assert_eq!(report.status, DeliveryStatus::Delivered);
+/// // The escaped quotes had to be decoded, so this field is a copy.
+/// assert!(matches!(report.reason, Some(Cow::Owned(_))));
+/// assert_eq!(report.reason.as_deref(), Some("say \"hi\""));
+///
+/// let owned = report.into_owned();
+/// assert_eq!(owned.message_id, "msg_1");
+/// # Ok::<(), clearline::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DeliveryReportRef<'a> {
+    /// The `messageId` the send returned.
+    pub message_id: Cow<'a, str>,
+    /// The resolved status.
+    pub status: DeliveryStatus,
+    /// The raw gateway status (`Delivered`, `Failed`, `Expired`, `Rejected`, ...), if given.
+    pub external_status: Option<Cow<'a, str>>,
+    /// The gateway's human-readable result, if given.
+    pub reason: Option<Cow<'a, str>>,
+}
+
+impl<'a> DeliveryReportRef<'a> {
+    /// Parses a callback body, borrowing the text of the report from it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`DeliveryReport::parse`], with the same messages.
+    ///
+    /// ```
+    /// use clearline::callback::DeliveryReportRef;
+    ///
+    /// let body = br#"{"messageId":"m1","deliveryStatus":"DeliveredFailed","reasonText":null}"#;
+    /// let report = DeliveryReportRef::parse(body)?;
+    /// assert!(report.is_failed());
+    /// assert_eq!(report.reason, None);
+    ///
+    /// let err = DeliveryReportRef::parse(br#"{"messageId":"","deliveryStatus":"Delivered"}"#);
+    /// assert_eq!(err.unwrap_err().field(), Some("messageId"));
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
+    pub fn parse(body: &'a [u8]) -> Result<DeliveryReportRef<'a>> {
+        if body.len() > MAX_CALLBACK_BODY_BYTES {
+            return Err(Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the body is {} bytes, more than the maximum of \
+                     {MAX_CALLBACK_BODY_BYTES}; ClearLine's reports are a few hundred bytes, so \
+                     this request is not one",
+                    body.len()
+                ),
+            ));
+        }
+        // A UTF-8 byte order mark is not JSON, but some servers (notably on .NET) write one.
+        let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
+        let start = body.trim_ascii_start();
+        if start.is_empty() {
+            return Err(Error::callback_parse(
+                None,
+                "invalid delivery report: the body is empty; expected a JSON object",
+            ));
+        }
+        if start[0] != b'{' {
+            return Err(Error::callback_parse(None, not_an_object_message(start)));
+        }
+
+        // serde_json checks UTF-8 only in the strings it keeps, but a report must be UTF-8
+        // throughout. Checking here once also lets serde_json read the text without checking
+        // each string again.
+        let body = std::str::from_utf8(body).map_err(|err| {
+            let offset = err.valid_up_to();
+            Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the body is not valid UTF-8 (byte 0x{:02X} at \
+                     offset {offset}); ClearLine sends UTF-8 JSON, so check that nothing \
+                     re-encoded the request body",
+                    body.get(offset).copied().unwrap_or_default()
+                ),
+            )
+            .with_source(err)
+        })?;
+
+        // serde_json stops at 128 levels; reports are held to fewer.
+        if nesting_exceeds(body.as_bytes(), MAX_CALLBACK_NESTING) {
+            return Err(Error::callback_parse(
+                None,
+                format!(
+                    "invalid delivery report: the JSON nests deeper than {MAX_CALLBACK_NESTING} \
+                     levels; ClearLine's reports are flat objects"
+                ),
+            ));
+        }
+
+        let parsed: ParsedFields<'a> = serde_json::from_str(body).map_err(|err| {
+            Error::callback_parse(
+                None,
+                format!("invalid delivery report: the body is not valid JSON ({err})"),
+            )
+            .with_source(err)
+        })?;
+        if let Some(field) = parsed.duplicate {
+            return Err(duplicate_field_error(field));
+        }
+        DeliveryReportRef::from_fields(parsed.fields)
+    }
+
+    /// Parses a callback body given as text, borrowing the text of the report from it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`DeliveryReport::parse`].
+    ///
+    /// ```
+    /// use clearline::callback::DeliveryReportRef;
+    ///
+    /// let body = String::from(r#"{"messageId":"m1","deliveryStatus":"Delivered"}"#);
+    /// let report = DeliveryReportRef::parse_str(&body)?;
+    /// assert_eq!(report.message_id, "m1");
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
+    pub fn parse_str(body: &'a str) -> Result<DeliveryReportRef<'a>> {
+        DeliveryReportRef::parse(body.as_bytes())
+    }
+
+    /// Builds a report from fields a framework already decoded, with the same rules as
+    /// [`DeliveryReportRef::parse`]. Text fields are kept as given, borrowed or owned.
+    ///
+    /// ```
+    /// use clearline::callback::{DeliveryReportRef, FieldValue, ReportFields};
+    ///
+    /// let fields = ReportFields {
+    ///     message_id: FieldValue::Text("msg_1".into()),
+    ///     delivery_status: FieldValue::Text("Delivered".into()),
+    ///     reason_text: FieldValue::Other("a number"),
+    ///     ..ReportFields::default()
+    /// };
+    /// let err = DeliveryReportRef::from_fields(fields).unwrap_err();
+    /// assert_eq!(err.field(), Some("reasonText"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::ErrorKind::CallbackParse`] naming the field at fault.
+    pub fn from_fields(fields: ReportFields<'a>) -> Result<DeliveryReportRef<'a>> {
+        let message_id = required_text(fields.message_id, "messageId", "the id the send returned")?;
+        if message_id.trim().is_empty() {
+            return Err(Error::callback_parse(
+                Some("messageId"),
+                "invalid delivery report: \"messageId\" is empty; expected the id the send \
+                 returned",
+            ));
+        }
+        let status = required_text(
+            fields.delivery_status,
+            "deliveryStatus",
+            "a status such as \"Delivered\" or \"DeliveredFailed\"",
+        )?;
+        let external_status =
+            optional_text(fields.external_delivery_status, "externalDeliveryStatus")?;
+        let reason = optional_text(fields.reason_text, "reasonText")?;
+
+        Ok(DeliveryReportRef {
+            message_id,
+            status: DeliveryStatus::parse(&status),
+            external_status,
+            reason,
+        })
+    }
+
+    /// `true` when the status is [`DeliveryStatus::Delivered`].
+    pub fn is_delivered(&self) -> bool {
+        self.status == DeliveryStatus::Delivered
+    }
+
+    /// `true` when the status is [`DeliveryStatus::DeliveredFailed`].
+    pub fn is_failed(&self) -> bool {
+        self.status == DeliveryStatus::DeliveredFailed
+    }
+
+    /// Copies the borrowed text into a [`DeliveryReport`].
+    ///
+    /// ```
+    /// use clearline::callback::DeliveryReportRef;
+    ///
+    /// let body = br#"{"messageId":"m1","deliveryStatus":"Delivered"}"#.to_vec();
+    /// let report = DeliveryReportRef::parse(&body)?.into_owned();
+    /// drop(body);
+    /// assert_eq!(report.message_id, "m1");
+    /// # Ok::<(), clearline::Error>(())
+    /// ```
+    pub fn into_owned(self) -> DeliveryReport {
+        DeliveryReport::from(self)
+    }
 }
 
 /// Returns `true` when objects and arrays in `body` nest deeper than `max_depth`. Brackets inside
@@ -569,16 +715,16 @@ impl<'de> Visitor<'de> for ReportFieldsVisitor {
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut fields = ReportFields::default();
         let mut duplicate = None;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let (name, slot) = match key.as_ref() {
-                "messageId" => ("messageId", &mut fields.message_id),
-                "deliveryStatus" => ("deliveryStatus", &mut fields.delivery_status),
-                "externalDeliveryStatus" => (
+        while let Some(key) = map.next_key::<ReportKey>()? {
+            let (name, slot) = match key {
+                ReportKey::MessageId => ("messageId", &mut fields.message_id),
+                ReportKey::DeliveryStatus => ("deliveryStatus", &mut fields.delivery_status),
+                ReportKey::ExternalDeliveryStatus => (
                     "externalDeliveryStatus",
                     &mut fields.external_delivery_status,
                 ),
-                "reasonText" => ("reasonText", &mut fields.reason_text),
-                _ => {
+                ReportKey::ReasonText => ("reasonText", &mut fields.reason_text),
+                ReportKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
@@ -593,6 +739,52 @@ impl<'de> Visitor<'de> for ReportFieldsVisitor {
             }
         }
         Ok(ParsedFields { fields, duplicate })
+    }
+}
+
+/// A key of the report object, matched without copying it.
+enum ReportKey {
+    MessageId,
+    DeliveryStatus,
+    ExternalDeliveryStatus,
+    ReasonText,
+    /// Any key that is not a report field.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ReportKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_identifier(ReportKeyVisitor)
+    }
+}
+
+struct ReportKeyVisitor;
+
+impl Visitor<'_> for ReportKeyVisitor {
+    type Value = ReportKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> std::result::Result<Self::Value, E> {
+        Ok(self.visit_key(key.as_bytes()))
+    }
+
+    fn visit_bytes<E>(self, key: &[u8]) -> std::result::Result<Self::Value, E> {
+        Ok(self.visit_key(key))
+    }
+}
+
+impl ReportKeyVisitor {
+    fn visit_key(self, key: &[u8]) -> ReportKey {
+        match key {
+            b"messageId" => ReportKey::MessageId,
+            b"deliveryStatus" => ReportKey::DeliveryStatus,
+            b"externalDeliveryStatus" => ReportKey::ExternalDeliveryStatus,
+            b"reasonText" => ReportKey::ReasonText,
+            _ => ReportKey::Other,
+        }
     }
 }
 
@@ -692,6 +884,59 @@ mod tests {
         let report = report.ok();
         assert_eq!(report.as_ref().map(|r| r.message_id.as_str()), Some("m1"));
         assert_eq!(report.and_then(|r| r.reason).as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn borrowed_parse_borrows_plain_strings() {
+        let body = br#"{"messageId":"m1","deliveryStatus":"Delivered","externalDeliveryStatus":"Delivered","reasonText":"ok"}"#;
+        let report = DeliveryReportRef::parse(body).ok();
+        let borrowed = |text: Option<&Cow<'_, str>>| matches!(text, Some(Cow::Borrowed(_)));
+        assert!(borrowed(report.as_ref().map(|r| &r.message_id)));
+        assert!(borrowed(
+            report.as_ref().and_then(|r| r.external_status.as_ref())
+        ));
+        assert!(borrowed(report.as_ref().and_then(|r| r.reason.as_ref())));
+    }
+
+    #[test]
+    fn borrowed_parse_decodes_escaped_strings() {
+        let body = br#"{"messageId":"m\u0031","deliveryStatus":"Delivered","reasonText":"a\"b"}"#;
+        let report = DeliveryReportRef::parse(body).ok();
+        let message_id = report.as_ref().map(|r| &r.message_id);
+        assert!(
+            matches!(message_id, Some(Cow::Owned(id)) if id == "m1"),
+            "{message_id:?}"
+        );
+        let reason = report.as_ref().and_then(|r| r.reason.as_ref());
+        assert!(
+            matches!(reason, Some(Cow::Owned(text)) if text == "a\"b"),
+            "{reason:?}"
+        );
+    }
+
+    #[test]
+    fn escaped_keys_name_report_fields() {
+        let report = parse(r#"{"message\u0049d":"m1","delivery\u0053tatus":"Delivered"}"#);
+        assert_eq!(report.ok().map(|r| r.message_id), Some("m1".to_owned()));
+    }
+
+    #[test]
+    fn borrowed_and_owned_parse_agree() {
+        let bodies = [
+            r#"{"messageId":"m1","deliveryStatus":"queued","reasonText":null,"x":[{}]}"#,
+            r#"{"messageId":" ","deliveryStatus":"Delivered"}"#,
+            r#"{"messageId":"m1","deliveryStatus":"Delivered","reasonText":5}"#,
+            r#"{"messageId":"m1","messageId":"m2","deliveryStatus":"Delivered"}"#,
+            r#"{"messageId":"m1","deliveryStatus":"Delivered""#,
+            "[1]",
+        ];
+        for body in bodies {
+            let owned = parse(body).map_err(|err| err.to_string());
+            let borrowed = DeliveryReportRef::parse_str(body)
+                .map(DeliveryReportRef::into_owned)
+                .map_err(|err| err.to_string());
+            assert_eq!(owned, borrowed, "{body}");
+        }
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub mod tls;
 pub mod validate;
 
 pub use bulk::{BulkOptions, Progress};
-pub use callback::{DeliveryReport, DeliveryStatus};
+pub use callback::{DeliveryReport, DeliveryReportRef, DeliveryStatus};
 pub use client::{API_KEY_HEADER, Client};
 pub use config::{
     API_KEY_ENV, ApiKey, ClientBuilder, ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,

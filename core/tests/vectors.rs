@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use clearline::response::{MAX_RESPONSE_BYTES, ResponseParts, interpret};
-use clearline::{DeliveryReport, Error, SendOptions, SendRequest};
+use clearline::{DeliveryReport, DeliveryReportRef, Error, SendOptions, SendRequest};
 use serde_json::Value;
 
 use support::server::{Reply, Response, TestServer};
@@ -380,8 +380,16 @@ fn callbacks_vectors() {
         .iter()
         .filter_map(|case| {
             let body = decode_text(&case["body"]);
-            let mut problems =
-                check_report(&case["expect"], DeliveryReport::parse(&body.to_bytes()));
+            let bytes = body.to_bytes();
+            let mut problems = check_report(&case["expect"], DeliveryReport::parse(&bytes));
+            // The owned parse copies what the borrowing one returns, so the two must agree.
+            let borrowed = DeliveryReportRef::parse(&bytes).map(DeliveryReportRef::into_owned);
+            let borrowed = check_report(&case["expect"], borrowed);
+            problems.extend(
+                borrowed
+                    .into_iter()
+                    .map(|p| format!("DeliveryReportRef: {p}")),
+            );
             // Text bodies must give the same result through the `&str` entry point.
             if let (Text::Units(_), Some(text)) = (&body, body.to_string_checked()) {
                 let from_str = check_report(&case["expect"], DeliveryReport::parse_str(&text));

@@ -1,7 +1,7 @@
 //! Checks of the delivery-report parser, `DeliveryReport::parse` and `parse_str`.
 
 use clearline::callback::MAX_CALLBACK_BODY_BYTES;
-use clearline::{DeliveryReport, DeliveryStatus, Error, ErrorKind};
+use clearline::{DeliveryReport, DeliveryReportRef, DeliveryStatus, Error, ErrorKind};
 use serde_json::Value;
 
 use crate::errors::{assert_no_key, check_error};
@@ -21,11 +21,20 @@ const REPORT_FIELDS: [&str; 4] = [
 /// Parses arbitrary bytes as a callback body and checks the outcome.
 ///
 /// A report must survive a round trip through `to_json`, agree with what `serde_json` reads from
-/// the same body, and come out the same from `parse_str` when the body is UTF-8. A rejection
-/// must be a bounded `CallbackParse` error that never quotes the body. A body that `serde_json`
-/// reads as a valid report may be rejected only for nesting too deep or a repeated report field.
+/// the same body, and come out the same from `DeliveryReportRef::parse`, and from `parse_str`
+/// when the body is UTF-8. A rejection must be a bounded `CallbackParse` error that never quotes
+/// the body. A body that `serde_json` reads as a valid report may be rejected only for nesting
+/// too deep or a repeated report field.
 pub fn check_body(body: &[u8]) {
     let outcome = DeliveryReport::parse(body);
+
+    let borrowed = DeliveryReportRef::parse(body).map(DeliveryReportRef::into_owned);
+    assert_eq!(
+        summary(&outcome),
+        summary(&borrowed),
+        "DeliveryReport::parse and DeliveryReportRef::parse disagree on {:?}",
+        String::from_utf8_lossy(body)
+    );
 
     if let Ok(text) = std::str::from_utf8(body) {
         let from_str = DeliveryReport::parse_str(text);

@@ -138,3 +138,43 @@ def test_report_built_by_hand() -> None:
 def test_report_built_by_hand_rejects_non_str_status() -> None:
     with pytest.raises(TypeError, match="argument 'status' must be str or DeliveryStatus"):
         clearline.DeliveryReport("m1", 3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["", "é🔐 Ünïcode", "x" * 5000, 'say "hi"\n'],
+    ids=["empty", "non_ascii", "longer_than_inline_text", "escaped"],
+)
+def test_report_fields_survive_storage(reason: str) -> None:
+    fields = {**REPORT, "deliveryStatus": "Queued", "reasonText": reason}
+    report = clearline.parse_callback(json.dumps(fields).encode())
+
+    assert report.message_id == "msg_1"
+    assert report.status is DeliveryStatus.UNKNOWN
+    assert report.raw_status == "Queued"
+    assert report.external_status == "Expired"
+    assert report.reason == reason
+    assert pickle.loads(pickle.dumps(report)) == report
+
+
+def test_report_empty_field_differs_from_absent() -> None:
+    absent = clearline.parse_callback({"messageId": "m1", "deliveryStatus": "Delivered"})
+    empty = clearline.parse_callback(
+        {"messageId": "m1", "deliveryStatus": "Delivered", "externalDeliveryStatus": ""}
+    )
+
+    assert absent.external_status is None
+    assert empty.external_status == ""
+    assert absent != empty
+
+
+def test_report_equality_compares_fields() -> None:
+    by_hand = clearline.DeliveryReport(
+        "msg_1", "DeliveredFailed", "Expired", "Handset switched off"
+    )
+    # The same text back to back, split at a different place.
+    moved = clearline.DeliveryReport("msg_1", "DeliveredFailed", "Expire", "dHandset switched off")
+
+    assert by_hand == clearline.parse_callback(BODY)
+    assert hash(by_hand) == hash(clearline.parse_callback(BODY))
+    assert moved != by_hand

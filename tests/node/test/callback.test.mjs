@@ -66,6 +66,33 @@ describe('parseCallback forms', () => {
   })
 })
 
+describe('parseCallback strings', () => {
+  // ASCII strings are read as Latin-1 and all others as UTF-8, so each kind of text must come
+  // through unchanged: Latin-1 letters, letters past U+00FF (which Latin-1 would truncate),
+  // astral characters, and escapes.
+  const reasons = {
+    ascii: 'Handset switched off',
+    latin1: 'Téléphone éteint',
+    beyond_latin1: 'Łódź',
+    astral: 'off 🔐',
+    escaped: 'say "hi"\n',
+  }
+  for (const [kind, reason] of Object.entries(reasons)) {
+    test(`${kind} text matches the Buffer form`, () => {
+      const text = JSON.stringify({ ...FAILED, reasonText: reason })
+      const fromString = parseCallback(text)
+      assert.equal(fromString.reason, reason)
+      assert.deepEqual({ ...fromString }, { ...parseCallback(Buffer.from(text)) })
+    })
+  }
+
+  test('lone surrogate in a string is rejected', () => {
+    const text = `{"messageId":"m1","deliveryStatus":"Delivered","reasonText":"a${'\uD800'}"}`
+    const err = parseError(() => parseCallback(text))
+    assert.match(err.message, /not valid UTF-8/)
+  })
+})
+
 describe('parseCallback objects follow the core rules', () => {
   /** @type {Array<[string, Record<string, unknown> | unknown[], string | null, RegExp]>} */
   const cases = [
