@@ -139,6 +139,17 @@ class Sandbox {
     }))
   }
 
+  /**
+   * Returns the most recent requests to the send endpoint (at most 1,000), accepted or not,
+   * oldest first. The API key and other secret header values read `<redacted>`.
+   */
+  requests() {
+    return call(() => this.#native.requests()).map(({ receivedAtMs, ...request }) => ({
+      ...request,
+      receivedAt: new Date(receivedAtMs),
+    }))
+  }
+
   /** Returns every POST of a delivery report, in the order they were made. */
   callbackAttempts() {
     return call(() => this.#native.callbackAttempts()).map(({ atMs, ...attempt }) => ({
@@ -191,7 +202,7 @@ class Sandbox {
     call(() => this.#native.clearFaults())
   }
 
-  /** Forgets messages, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  /** Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered reports. */
   reset() {
     call(() => this.#native.reset())
   }
