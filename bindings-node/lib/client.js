@@ -167,6 +167,7 @@ class Client {
       timeoutMs: description.timeoutMs,
       connectTimeoutMs: description.connectTimeoutMs,
       maxRetries: description.maxRetries,
+      maxMessageChars: description.maxMessageChars,
     }
     const depthLeft = typeof options.depth === 'number' ? options.depth - 1 : options.depth
     return `Client ${inspect(visible, { ...options, depth: depthLeft })}`
