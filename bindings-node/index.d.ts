@@ -98,8 +98,8 @@ export declare class Client {
    *
    * @throws {ClearLineError} with code `CLEARLINE_CONFIGURATION` when no API key is given or set,
    *   or the key, environment, base URL or a timeout is invalid.
-   * @throws {TypeError} when an option has the wrong type, or both `environment` and `baseUrl`
-   *   are given.
+   * @throws {TypeError} when an option has the wrong type, an option name is unknown, or both
+   *   `environment` and `baseUrl` are given.
    * @throws {RangeError} when a timeout or `maxRetries` is out of range.
    */
   constructor(options?: ClientOptions)
@@ -266,6 +266,9 @@ export type DeliveryReport = DeliveredReport | FailedReport | UnknownStatusRepor
 
 /**
  * Parses a delivery report, the JSON body ClearLine POSTs to a callback URL.
+ *
+ * A raw body may be at most 64 KiB and nest at most 32 levels deep. An object that a body parser
+ * made has passed that parser's size limit instead, such as `express.json({ limit })`.
  *
  * @param body the raw body as a `Buffer` or `Uint8Array`, its text, or the object a JSON body
  *   parser such as `express.json()` made of it.
