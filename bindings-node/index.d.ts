@@ -458,7 +458,10 @@ export declare class Sandbox {
   injectFault(fault: Fault, options?: { times?: number | undefined }): void
   /** Drops every injected fault not used yet. */
   clearFaults(): void
-  /** Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  /**
+   * Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered
+   * reports.
+   */
   reset(): void
   /** Stops the server and every callback task; resolves once the port is free. */
   stop(): Promise<void>

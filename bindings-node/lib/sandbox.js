@@ -225,7 +225,10 @@ class Sandbox {
     call(() => this.#native.clearFaults())
   }
 
-  /** Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  /**
+   * Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered
+   * reports.
+   */
   reset() {
     call(() => this.#native.reset())
   }
@@ -260,6 +263,9 @@ const FAULT_PROPERTIES = Object.freeze({
 
 const FAULT_KINDS = Object.keys(FAULT_PROPERTIES)
 
+/** The properties of any kind of fault, checked before the kind is known. */
+const ALL_FAULT_PROPERTIES = [...new Set(Object.values(FAULT_PROPERTIES).flat())]
+
 /**
  * Checks a fault and returns it in the native form.
  *
@@ -267,7 +273,7 @@ const FAULT_KINDS = Object.keys(FAULT_PROPERTIES)
  * @returns {import('../native.js').FaultSpec}
  */
 function checkFault(fault) {
-  const checked = checkOptionsObject('fault', fault, [...new Set(Object.values(FAULT_PROPERTIES).flat())])
+  const checked = checkOptionsObject('fault', fault, ALL_FAULT_PROPERTIES)
   const kind = checked.kind
   if (typeof kind !== 'string') {
     throw invalidType('fault.kind', `one of ${FAULT_KINDS.map((name) => `'${name}'`).join(', ')}`, kind)
