@@ -98,8 +98,8 @@ export declare class Client {
    *
    * @throws {ClearLineError} with code `CLEARLINE_CONFIGURATION` when no API key is given or set,
    *   or the key, environment, base URL or a timeout is invalid.
-   * @throws {TypeError} when an option has the wrong type, or both `environment` and `baseUrl`
-   *   are given.
+   * @throws {TypeError} when an option has the wrong type, an option name is unknown, or both
+   *   `environment` and `baseUrl` are given.
    * @throws {RangeError} when a timeout or `maxRetries` is out of range.
    */
   constructor(options?: ClientOptions)
@@ -267,6 +267,9 @@ export type DeliveryReport = DeliveredReport | FailedReport | UnknownStatusRepor
 /**
  * Parses a delivery report, the JSON body ClearLine POSTs to a callback URL.
  *
+ * A raw body may be at most 64 KiB and nest at most 32 levels deep. An object that a body parser
+ * made has passed that parser's size limit instead, such as `express.json({ limit })`.
+ *
  * @param body the raw body as a `Buffer` or `Uint8Array`, its text, or the object a JSON body
  *   parser such as `express.json()` made of it.
  * @throws {ClearLineError} with code `CLEARLINE_CALLBACK_PARSE` when the body is not a valid
@@ -303,6 +306,35 @@ export interface ReceivedMessage {
   readonly phone: string
   readonly message: string
   readonly callbackUrl: string | null
+  readonly receivedAt: Date
+}
+
+/**
+ * A request to the send endpoint as the sandbox received it, for checking what a client sends.
+ * The values of the `ApiKey`, `Authorization`, `Proxy-Authorization` and `Cookie` headers read
+ * `<redacted>`, and so does the sandbox's API key wherever else it appears (another header, the
+ * query or the body).
+ */
+export interface RecordedRequest {
+  /** The HTTP method, such as `'POST'`. */
+  readonly method: string
+  /** The path, without the query. */
+  readonly path: string
+  /** The query string without the `?`, or null when the URL had none. */
+  readonly query: string | null
+  /**
+   * The headers as `[name, value]` pairs in arrival order, repeated headers included. Names are
+   * lowercase; invalid UTF-8 in a value reads as U+FFFD.
+   */
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>
+  /** `true` when the request had an `ApiKey` header, whatever its value. */
+  readonly apiKeyPresent: boolean
+  /** `true` when the request had exactly one `ApiKey` header, with the sandbox's key. */
+  readonly apiKeyMatched: boolean
+  /** The body as received, such as the JSON of a send: `JSON.parse(request.body.toString())`. */
+  readonly body: Buffer
+  /** The status the sandbox responded with, or null when it closed the connection instead. */
+  readonly status: number | null
   readonly receivedAt: Date
 }
 
@@ -406,6 +438,11 @@ export declare class Sandbox {
   client(options?: Omit<ClientOptions, 'apiKey' | 'baseUrl' | 'environment'>): Client
   /** Returns the accepted messages, oldest first. */
   messages(): ReceivedMessage[]
+  /**
+   * Returns the most recent requests to the send endpoint (at most 1,000), accepted or not,
+   * oldest first, with secrets redacted.
+   */
+  requests(): RecordedRequest[]
   /** Returns every POST of a delivery report, in the order they were made. */
   callbackAttempts(): CallbackAttempt[]
   /** Returns the final result of each delivery report so far, in the order they were decided. */
@@ -421,7 +458,10 @@ export declare class Sandbox {
   injectFault(fault: Fault, options?: { times?: number | undefined }): void
   /** Drops every injected fault not used yet. */
   clearFaults(): void
-  /** Forgets messages, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  /**
+   * Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered
+   * reports.
+   */
   reset(): void
   /** Stops the server and every callback task; resolves once the port is free. */
   stop(): Promise<void>

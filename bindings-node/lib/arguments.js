@@ -1,7 +1,7 @@
 'use strict'
 
 // Argument checks. They throw a TypeError or RangeError naming the argument, with the messages and
-// codes of Node's own ERR_INVALID_ARG_TYPE and ERR_OUT_OF_RANGE errors.
+// codes of Node's own ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE and ERR_OUT_OF_RANGE errors.
 
 const util = require('node:util')
 
@@ -10,18 +10,90 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1
 const MAX_UINT32 = 2 ** 32 - 1
 
 /**
+ * Checks that an options argument is an object (or undefined) whose own keys are all in `known`,
+ * so a misspelled option fails instead of being ignored.
+ *
  * @param {string} name
  * @param {unknown} value
+ * @param {readonly string[]} known the accepted option names
+ * @param {string} [context] what the options belong to, for the message of an unknown one
  * @returns {Record<string, unknown>}
  */
-function checkOptionsObject(name, value) {
+function checkOptionsObject(name, value, known, context) {
   if (value === undefined) {
     return {}
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
     throw invalidType(name, 'an object', value)
   }
-  return /** @type {Record<string, unknown>} */ (value)
+  const options = /** @type {Record<string, unknown>} */ (value)
+  checkKnownKeys(name, options, known, context)
+  return options
+}
+
+/**
+ * Throws for the first own key of `object` that is not in `known`. The message names the key and
+ * the closest known name, and leaves out the key's value, which may be a secret.
+ *
+ * @param {string} name the argument's name, such as `options` or `fault`
+ * @param {Record<string, unknown>} object
+ * @param {readonly string[]} known
+ * @param {string} [context] what the known names belong to, such as `a 'status' fault`
+ */
+function checkKnownKeys(name, object, known, context) {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) {
+      continue
+    }
+    const closest = closestName(key, known)
+    const suggestion = closest === undefined ? '' : ` Did you mean '${closest}'?`
+    const list = known.length === 0 ? 'none' : known.map((option) => `'${option}'`).join(', ')
+    const err = new TypeError(
+      `The property '${name}.${key}' is not a known option${context === undefined ? '' : ` of ${context}`}.` +
+        `${suggestion} The known options are: ${list}`
+    )
+    throw withCode(err, 'ERR_INVALID_ARG_VALUE')
+  }
+}
+
+/**
+ * Returns the name in `known` closest to `key` by edit distance, ignoring case, or undefined
+ * when none is within half of the longer name's length (too different to be a misspelling).
+ *
+ * @param {string} key
+ * @param {readonly string[]} known
+ */
+function closestName(key, known) {
+  let best
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase())
+    if (distance < bestDistance && distance <= Math.max(key.length, candidate.length) / 2) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  return best
+}
+
+/**
+ * Returns the Levenshtein distance of two strings: the fewest single-character insertions,
+ * deletions and substitutions that turn one into the other.
+ *
+ * @param {string} a
+ * @param {string} b
+ */
+function editDistance(a, b) {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length]
 }
 
 /** @param {unknown} value */
@@ -137,6 +209,20 @@ function invalidType(name, expected, value, flags = {}) {
 }
 
 /**
+ * Builds the error for a value of the right type that is not one of the accepted values.
+ *
+ * @param {string} name
+ * @param {readonly string[]} accepted
+ * @param {unknown} value
+ */
+function invalidChoice(name, accepted, value) {
+  const noun = name.includes('.') || name.includes('[') ? 'property' : 'argument'
+  const choices = accepted.map((choice) => `'${choice}'`).join(', ')
+  const err = new TypeError(`The ${noun} '${name}' must be one of: ${choices}. Received ${preview(value)}`)
+  return withCode(err, 'ERR_INVALID_ARG_VALUE')
+}
+
+/**
  * @param {string} name
  * @param {string} range
  * @param {number} value
@@ -172,11 +258,17 @@ function describeValue(value, secret = false) {
   if (secret) {
     return `type ${typeof value}`
   }
-  let preview = util.inspect(value)
-  if (preview.length > 28) {
-    preview = `${preview.slice(0, 25)}...`
-  }
-  return `type ${typeof value} (${preview})`
+  return `type ${typeof value} (${preview(value)})`
+}
+
+/**
+ * Returns `util.inspect(value)`, cut to 28 characters as Node's own argument errors do.
+ *
+ * @param {unknown} value
+ */
+function preview(value) {
+  const shown = util.inspect(value)
+  return shown.length > 28 ? `${shown.slice(0, 25)}...` : shown
 }
 
 /**
@@ -192,6 +284,7 @@ function withCode(err, code) {
 module.exports = {
   MAX_UINT32,
   checkOptionsObject,
+  checkKnownKeys,
   isAbortSignal,
   requiredString,
   optionalString,
@@ -200,5 +293,6 @@ module.exports = {
   optionalDelay,
   optionalInteger,
   invalidType,
+  invalidChoice,
   withCode,
 }

@@ -19,13 +19,30 @@ const {
 const { AbortError, withCallerStack } = require('./error.js')
 const { ABORTED, completion, nextSendId, unpackOutcomes } = require('./runtime.js')
 
+/** The options of `new Client(...)`. */
+const CLIENT_OPTIONS = Object.freeze([
+  'apiKey',
+  'environment',
+  'baseUrl',
+  'timeoutMs',
+  'connectTimeoutMs',
+  'maxRetries',
+  'maxMessageChars',
+])
+
+/** The per-call options of `send`. */
+const SEND_OPTIONS = Object.freeze(['signal', 'timeoutMs'])
+
+/** The options of `sendMany`. */
+const SEND_MANY_OPTIONS = Object.freeze([...SEND_OPTIONS, 'concurrency', 'onProgress'])
+
 /** A ClearLine client. One instance can serve a whole application and any number of sends. */
 class Client {
   #native
 
   /** @param {Record<string, unknown>} [options] */
   constructor(options) {
-    const checked = checkOptionsObject('options', options)
+    const checked = checkOptionsObject('options', options, CLIENT_OPTIONS)
     const apiKey = optionalString('options.apiKey', checked.apiKey, { secret: true })
     const environment = optionalString('options.environment', checked.environment)
     const baseUrl = optionalString('options.baseUrl', checked.baseUrl)
@@ -59,7 +76,7 @@ class Client {
    */
   async send(request, options) {
     const { phone, message, callbackUrl } = checkRequest('request', request)
-    const { signal, timeoutMs } = checkCallOptions(options)
+    const { signal, timeoutMs } = checkCallOptions(options, SEND_OPTIONS)
     if (signal?.aborted) {
       throw new AbortError('The send was aborted before it started; the SMS was not sent', false, signal.reason)
     }
@@ -105,7 +122,7 @@ class Client {
       throw invalidType('messages', 'an array', messages)
     }
     const requests = messages.map((request, index) => checkRequest(`messages[${index}]`, request))
-    const { checked, signal, timeoutMs } = checkCallOptions(options)
+    const { checked, signal, timeoutMs } = checkCallOptions(options, SEND_MANY_OPTIONS)
     const concurrency = optionalInteger('options.concurrency', checked.concurrency, 1, MAX_UINT32)
     const onProgress = optionalFunction('options.onProgress', checked.onProgress)
 
@@ -167,6 +184,7 @@ class Client {
       timeoutMs: description.timeoutMs,
       connectTimeoutMs: description.connectTimeoutMs,
       maxRetries: description.maxRetries,
+      maxMessageChars: description.maxMessageChars,
     }
     const depthLeft = typeof options.depth === 'number' ? options.depth - 1 : options.depth
     return `Client ${inspect(visible, { ...options, depth: depthLeft })}`
@@ -263,9 +281,12 @@ function checkRequest(name, request) {
   return { phone, message, callbackUrl }
 }
 
-/** @param {unknown} options */
-function checkCallOptions(options) {
-  const checked = checkOptionsObject('options', options)
+/**
+ * @param {unknown} options
+ * @param {readonly string[]} known the option names the method accepts
+ */
+function checkCallOptions(options, known) {
+  const checked = checkOptionsObject('options', options, known)
   const signal = checked.signal
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw invalidType('options.signal', 'an AbortSignal', signal)
@@ -277,4 +298,4 @@ function checkCallOptions(options) {
   }
 }
 
-module.exports = { Client }
+module.exports = { Client, CLIENT_OPTIONS }

@@ -7,7 +7,9 @@ const util = require('node:util')
 const native = require('../native.js')
 const {
   MAX_UINT32,
+  checkKnownKeys,
   checkOptionsObject,
+  invalidChoice,
   invalidType,
   optionalDelay,
   optionalInteger,
@@ -15,7 +17,7 @@ const {
   optionalTimeout,
   requiredString,
 } = require('./arguments.js')
-const { Client } = require('./client.js')
+const { CLIENT_OPTIONS, Client } = require('./client.js')
 
 /** Private token that keeps `new Sandbox()` from outside this module. */
 const kCreate = Symbol('clearline.sandbox.create')
@@ -25,6 +27,22 @@ const reservedNumbers = native.sandboxReservedNumbers()
 
 /** Default wait of `waitForCallbacks`, in milliseconds. */
 const DEFAULT_WAIT_MS = 5000
+
+/** The options of `Sandbox.start(...)`. */
+const START_OPTIONS = Object.freeze([
+  'port',
+  'apiKey',
+  'callbackDelayMs',
+  'callbackMaxAttempts',
+  'callbackRetryBackoffMs',
+  'callbackTimeoutMs',
+  'maxMessageChars',
+])
+
+/** The client options `sandbox.client(...)` takes: all but those that point at the sandbox. */
+const CLIENT_OVERRIDES = Object.freeze(
+  CLIENT_OPTIONS.filter((name) => !['apiKey', 'baseUrl', 'environment'].includes(name))
+)
 
 /** A failure of the sandbox itself: it could not start, a wait timed out, or it was stopped. */
 class SandboxError extends Error {
@@ -78,7 +96,7 @@ class Sandbox {
    * @param {Record<string, unknown>} [options]
    */
   static async start(options) {
-    const checked = checkOptionsObject('options', options)
+    const checked = checkOptionsObject('options', options, START_OPTIONS)
     const settings = {
       port: optionalInteger('options.port', checked.port, 0, 65535),
       apiKey: optionalString('options.apiKey', checked.apiKey, { secret: true }),
@@ -122,7 +140,12 @@ class Sandbox {
    * @param {Record<string, unknown>} [options]
    */
   client(options) {
-    const checked = checkOptionsObject('options', options)
+    const checked = checkOptionsObject(
+      'options',
+      options,
+      CLIENT_OVERRIDES,
+      'sandbox.client(), which sets apiKey and baseUrl itself'
+    )
     return new Client({
       ...checked,
       maxMessageChars: checked.maxMessageChars ?? this.maxMessageChars,
@@ -135,6 +158,17 @@ class Sandbox {
   messages() {
     return call(() => this.#native.messages()).map(({ receivedAtMs, ...message }) => ({
       ...message,
+      receivedAt: new Date(receivedAtMs),
+    }))
+  }
+
+  /**
+   * Returns the most recent requests to the send endpoint (at most 1,000), accepted or not,
+   * oldest first. The API key and other secret header values read `<redacted>`.
+   */
+  requests() {
+    return call(() => this.#native.requests()).map(({ receivedAtMs, ...request }) => ({
+      ...request,
       receivedAt: new Date(receivedAtMs),
     }))
   }
@@ -164,7 +198,7 @@ class Sandbox {
     if (wanted === undefined) {
       throw invalidType('count', 'of type number', count)
     }
-    const checked = checkOptionsObject('options', options)
+    const checked = checkOptionsObject('options', options, ['timeoutMs'])
     const timeoutMs = optionalTimeout('options.timeoutMs', checked.timeoutMs) ?? DEFAULT_WAIT_MS
     try {
       return await this.#native.waitForCallbacks(wanted, timeoutMs)
@@ -181,7 +215,7 @@ class Sandbox {
    */
   injectFault(fault, options) {
     const spec = checkFault(fault)
-    const checked = checkOptionsObject('options', options)
+    const checked = checkOptionsObject('options', options, ['times'])
     const times = optionalInteger('options.times', checked.times, 1, MAX_UINT32) ?? 1
     call(() => this.#native.injectFault(spec, times))
   }
@@ -191,7 +225,10 @@ class Sandbox {
     call(() => this.#native.clearFaults())
   }
 
-  /** Forgets messages, callback attempts, outcomes and faults, and cancels undelivered reports. */
+  /**
+   * Forgets messages, requests, callback attempts, outcomes and faults, and cancels undelivered
+   * reports.
+   */
   reset() {
     call(() => this.#native.reset())
   }
@@ -215,7 +252,19 @@ class Sandbox {
   }
 }
 
-const FAULT_KINDS = ['status', 'latency', 'closeConnection', 'nonJsonBody', 'redirect']
+/** The properties of each kind of fault. */
+const FAULT_PROPERTIES = Object.freeze({
+  status: ['kind', 'status', 'retryAfter', 'body'],
+  latency: ['kind', 'ms'],
+  closeConnection: ['kind'],
+  nonJsonBody: ['kind'],
+  redirect: ['kind', 'location'],
+})
+
+const FAULT_KINDS = Object.keys(FAULT_PROPERTIES)
+
+/** The properties of any kind of fault, checked before the kind is known. */
+const ALL_FAULT_PROPERTIES = [...new Set(Object.values(FAULT_PROPERTIES).flat())]
 
 /**
  * Checks a fault and returns it in the native form.
@@ -224,11 +273,15 @@ const FAULT_KINDS = ['status', 'latency', 'closeConnection', 'nonJsonBody', 'red
  * @returns {import('../native.js').FaultSpec}
  */
 function checkFault(fault) {
-  const checked = checkOptionsObject('fault', fault)
+  const checked = checkOptionsObject('fault', fault, ALL_FAULT_PROPERTIES)
   const kind = checked.kind
-  if (typeof kind !== 'string' || !FAULT_KINDS.includes(kind)) {
+  if (typeof kind !== 'string') {
     throw invalidType('fault.kind', `one of ${FAULT_KINDS.map((name) => `'${name}'`).join(', ')}`, kind)
   }
+  if (!FAULT_KINDS.includes(kind)) {
+    throw invalidChoice('fault.kind', FAULT_KINDS, kind)
+  }
+  checkKnownKeys('fault', checked, FAULT_PROPERTIES[/** @type {keyof typeof FAULT_PROPERTIES} */ (kind)], `a '${kind}' fault`)
   switch (kind) {
     case 'status': {
       const status = optionalInteger('fault.status', checked.status, 100, 999)

@@ -56,6 +56,8 @@ pub struct ClientDescription {
     pub connect_timeout_ms: f64,
     /// Retries of a send that provably did not reach ClearLine.
     pub max_retries: u32,
+    /// The longest accepted message, in Unicode characters.
+    pub max_message_chars: u32,
     /// The `User-Agent` header value.
     pub user_agent: String,
 }
@@ -139,6 +141,8 @@ impl NativeClient {
             timeout_ms: config.timeout().as_secs_f64() * 1000.0,
             connect_timeout_ms: config.connect_timeout().as_secs_f64() * 1000.0,
             max_retries: config.retry_policy().max_retries,
+            // The value came from a u32 option, or is the core's default of 1,600.
+            max_message_chars: u32::try_from(config.max_message_chars()).unwrap_or(u32::MAX),
             user_agent: config.user_agent().to_owned(),
         }
     }

@@ -12,9 +12,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clearline_sandbox::{
     CallbackAttempt as CoreAttempt, CallbackOutcome as CoreOutcome, Fault,
-    ReceivedMessage as CoreMessage, Sandbox, SandboxConfig, SandboxError,
+    ReceivedMessage as CoreMessage, RecordedRequest as CoreRequest, Sandbox, SandboxConfig,
+    SandboxError,
 };
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi::{Env, JsError, JsValue, Result, Status};
 use napi_derive::napi;
 use tokio_util::sync::CancellationToken;
@@ -64,6 +65,55 @@ impl From<CoreMessage> for ReceivedMessage {
             message: message.message,
             callback_url: message.callback_url,
             received_at_ms: epoch_ms(message.received_at),
+        }
+    }
+}
+
+/// A request to the send endpoint as it arrived, with the API key and other secret header values
+/// already replaced by `<redacted>` in the sandbox's record.
+#[napi(object, use_nullable = true)]
+pub struct RecordedRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, or null when the URL had none.
+    pub query: Option<String>,
+    /// The headers as `[name, value]` pairs in arrival order. Names are lowercase, and values
+    /// that are not valid UTF-8 have U+FFFD in place of the invalid bytes.
+    pub headers: Vec<(String, String)>,
+    /// `true` when the request had an `ApiKey` header, whatever its value.
+    pub api_key_present: bool,
+    /// `true` when the request had exactly one `ApiKey` header, with the sandbox's key.
+    pub api_key_matched: bool,
+    /// The body as received.
+    pub body: Buffer,
+    /// The status the sandbox responded with, or null when it closed the connection instead.
+    pub status: Option<u32>,
+    /// When the request arrived, in milliseconds since the Unix epoch.
+    pub received_at_ms: f64,
+}
+
+impl From<CoreRequest> for RecordedRequest {
+    fn from(request: CoreRequest) -> Self {
+        let headers = request
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        RecordedRequest {
+            method: request.method.as_str().to_owned(),
+            api_key_present: request.has_api_key(),
+            api_key_matched: request.api_key_matched(),
+            path: request.path,
+            query: request.query,
+            headers,
+            body: Buffer::from(Vec::from(request.body)),
+            status: request.status.map(u32::from),
+            received_at_ms: epoch_ms(request.received_at),
         }
     }
 }
@@ -237,6 +287,18 @@ impl NativeSandbox {
                 .messages()
                 .into_iter()
                 .map(ReceivedMessage::from)
+                .collect()
+        })
+    }
+
+    /// Returns the most recent requests to the send endpoint, accepted or not, oldest first.
+    #[napi]
+    pub fn requests(&self, env: Env) -> Result<Vec<RecordedRequest>> {
+        self.with_sandbox(&env, |sandbox| {
+            sandbox
+                .requests()
+                .into_iter()
+                .map(RecordedRequest::from)
                 .collect()
         })
     }

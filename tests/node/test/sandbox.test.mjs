@@ -143,6 +143,69 @@ describe('sandbox', () => {
     }
   })
 
+  test('requests records an accepted send', async () => {
+    sandbox.reset()
+    await sandbox.client().send({ phone: '+12025550100', message: 'Hi there', callbackUrl: receiver.url })
+
+    const requests = sandbox.requests()
+    assert.equal(requests.length, 1)
+    const [request] = requests
+    assert.ok(request)
+    assert.equal(request.method, 'POST')
+    assert.equal(request.path, '/MessageSender/sms')
+    assert.equal(request.query, null)
+    assert.equal(request.apiKeyPresent, true)
+    assert.equal(request.apiKeyMatched, true)
+    assert.equal(request.status, 200)
+    assert.ok(request.receivedAt instanceof Date)
+    assert.ok(Math.abs(Date.now() - request.receivedAt.getTime()) < 60_000, String(request.receivedAt))
+
+    assert.ok(Buffer.isBuffer(request.body))
+    const body = JSON.parse(request.body.toString('utf8'))
+    assert.equal(body.message, 'Hi there')
+    assert.equal(body.callbackUrl, receiver.url)
+
+    const headers = new Map(request.headers)
+    assert.equal(headers.get('apikey'), '<redacted>')
+    assert.equal(headers.get('content-type'), 'application/json')
+    assert.match(headers.get('user-agent') ?? '', /clearline-node\//)
+    for (const [name, value] of request.headers) {
+      assert.equal(name, name.toLowerCase())
+      assert.equal(typeof value, 'string')
+    }
+    await sandbox.waitForCallbacks(1)
+  })
+
+  test('requests keep rejected sends without the key', async () => {
+    sandbox.reset()
+    const { Client } = await import('clearline')
+    const wrongKey = new Client({ apiKey: API_KEY, baseUrl: sandbox.baseUrl, maxRetries: 0 })
+    await clearLineRejection(wrongKey.send({ phone: '+12025550100', message: 'Hi' }))
+    sandbox.injectFault({ kind: 'closeConnection' })
+    await clearLineRejection(sandbox.client({ maxRetries: 0 }).send({ phone: '+12025550100', message: 'Hi' }))
+
+    const requests = sandbox.requests()
+    assert.deepEqual(
+      requests.map((request) => [request.status, request.apiKeyPresent, request.apiKeyMatched]),
+      [
+        [401, true, false],
+        [null, true, true],
+      ]
+    )
+    const shown = util.inspect(requests, { depth: 10 })
+    assert.ok(!shown.includes(API_KEY), shown)
+    assert.ok(!shown.includes(sandbox.apiKey), shown)
+    assert.equal(sandbox.messages().length, 0)
+  })
+
+  test('requests empty after reset', async () => {
+    sandbox.reset()
+    await sandbox.client().send({ phone: '+12025550100', message: 'Hi' })
+    assert.ok(sandbox.requests().length > 0)
+    sandbox.reset()
+    assert.deepEqual(sandbox.requests(), [])
+  })
+
   test('wrong key is an auth error', async () => {
     const { Client } = await import('clearline')
     const client = new Client({ apiKey: API_KEY, baseUrl: sandbox.baseUrl })
@@ -296,6 +359,7 @@ describe('sandbox lifecycle', () => {
 
     await waiting
     assert.throws(() => sandbox.messages(), { name: 'SandboxError', code: 'CLEARLINE_SANDBOX_STOPPED' })
+    assert.throws(() => sandbox.requests(), { name: 'SandboxError', code: 'CLEARLINE_SANDBOX_STOPPED' })
     const again = await Sandbox.start({ port: sandbox.port })
     await again.stop()
   })

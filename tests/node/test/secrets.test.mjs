@@ -50,6 +50,24 @@ test('client inspect and JSON hide the key', () => {
   assert.match(util.inspect(client), /apiKey: '…0000'/)
 })
 
+test('client inspect shows the configuration', () => {
+  const client = new Client({
+    apiKey: SECRET,
+    baseUrl: 'http://127.0.0.1:9',
+    timeoutMs: 1234,
+    connectTimeoutMs: 567,
+    maxRetries: 3,
+    maxMessageChars: 480,
+  })
+  const shown = util.inspect(client)
+  assert.match(shown, /baseUrl: 'http:\/\/127\.0\.0\.1:9\/'/)
+  assert.match(shown, /timeoutMs: 1234/)
+  assert.match(shown, /connectTimeoutMs: 567/)
+  assert.match(shown, /maxRetries: 3/)
+  assert.match(shown, /maxMessageChars: 480/)
+  assert.match(util.inspect(new Client({ apiKey: SECRET, baseUrl: 'http://127.0.0.1:9' })), /maxMessageChars: 1600/)
+})
+
 test('invalid keys are rejected without echo', async () => {
   for (const apiKey of [`${SECRET}\n`, `${SECRET} extra`, `${SECRET}é`, ` ${SECRET}`]) {
     const err = await errorOf(() => new Client({ apiKey, baseUrl: 'http://127.0.0.1:9' }))

@@ -7,6 +7,8 @@ import clearline, {
   parseCallback,
   type ClearLineErrorCode,
   type DeliveryReport,
+  type RecordedRequest,
+  type Sandbox,
   type SendAbortError,
   type SendManyAbortError,
   type SendReceipt,
@@ -19,6 +21,8 @@ new Client()
 new Client({ environment: 'prod' })
 // @ts-expect-error: timeouts are numbers of milliseconds
 new Client({ timeoutMs: '30s' })
+// @ts-expect-error: the option is timeoutMs
+new Client({ timeout: 5 })
 
 export async function sendOne(): Promise<string> {
   const receipt: SendReceipt = await client.send(
@@ -92,3 +96,26 @@ export const defaultExport: typeof Client = clearline.Client
 export const error = new ClearLineError('boom', { code: 'CLEARLINE_SERVER', status: 503, maybeSent: true })
 // @ts-expect-error: codes are a closed set
 new ClearLineError('boom', { code: 'CLEARLINE_NOPE' })
+
+export function firstRequest(sandbox: Sandbox): string {
+  const [request]: RecordedRequest[] = sandbox.requests()
+  if (request === undefined) {
+    return 'none'
+  }
+  const headers = new Map<string, string>(request.headers)
+  const body: Buffer = request.body
+  const query: string | null = request.query
+  const status: number | null = request.status
+  const when: Date = request.receivedAt
+  // @ts-expect-error: records are read-only
+  request.apiKeyMatched = true
+  return `${request.method} ${request.path} ${query} ${headers.get('user-agent')} ${body.toString('utf8')} ${status} ${request.apiKeyPresent} ${when.toISOString()}`
+}
+
+export function injectFaults(sandbox: Sandbox): void {
+  sandbox.injectFault({ kind: 'status', status: 429, retryAfter: '2' })
+  // @ts-expect-error: unknown fault kind
+  sandbox.injectFault({ kind: 'explode' })
+  // @ts-expect-error: a client of a sandbox has its base URL
+  sandbox.client({ baseUrl: 'http://127.0.0.1:9' })
+}
