@@ -57,6 +57,32 @@ function checkKnownKeys(name, object, known, context) {
 }
 
 /**
+ * Throws for an own key of `object` that is a known name in another spelling: another case, or
+ * with `_` or `-` (`callbackURL`, `callback_url`). Other extra keys are allowed, so a request can
+ * be a record that carries fields of the caller's own; only a misspelled field would be lost.
+ *
+ * @param {string} name the argument's name, such as `request`
+ * @param {Record<string, unknown>} object
+ * @param {readonly string[]} known
+ */
+function checkLookalikeKeys(name, object, known) {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) {
+      continue
+    }
+    const folded = key.replace(/[_-]/g, '').toLowerCase()
+    const meant = known.find((candidate) => candidate.toLowerCase() === folded)
+    if (meant !== undefined) {
+      const err = new TypeError(
+        `The property '${name}.${key}' is not a known field; did you mean '${name}.${meant}'? ` +
+          'Field names are case-sensitive.'
+      )
+      throw withCode(err, 'ERR_INVALID_ARG_VALUE')
+    }
+  }
+}
+
+/**
  * Returns the name in `known` closest to `key` by edit distance, ignoring case, or undefined
  * when none is within half of the longer name's length (too different to be a misspelling).
  *
@@ -285,6 +311,7 @@ module.exports = {
   MAX_UINT32,
   checkOptionsObject,
   checkKnownKeys,
+  checkLookalikeKeys,
   isAbortSignal,
   requiredString,
   optionalString,

@@ -6,6 +6,7 @@ const util = require('node:util')
 const native = require('../native.js')
 const {
   MAX_UINT32,
+  checkLookalikeKeys,
   checkOptionsObject,
   invalidType,
   isAbortSignal,
@@ -266,6 +267,9 @@ class ProgressReporter {
   }
 }
 
+/** The fields of a send request. */
+const REQUEST_FIELDS = Object.freeze(['phone', 'message', 'callbackUrl'])
+
 /**
  * @param {string} name
  * @param {unknown} request
@@ -275,6 +279,7 @@ function checkRequest(name, request) {
     throw invalidType(name, 'an object with phone and message', request)
   }
   const fields = /** @type {Record<string, unknown>} */ (request)
+  checkLookalikeKeys(name, fields, REQUEST_FIELDS)
   const phone = requiredString(`${name}.phone`, fields.phone)
   const message = requiredString(`${name}.message`, fields.message)
   const callbackUrl = fields.callbackUrl === null ? undefined : optionalString(`${name}.callbackUrl`, fields.callbackUrl)

@@ -119,6 +119,50 @@ describe('send and sendMany options', () => {
   })
 })
 
+describe('send request fields', () => {
+  /** @type {any} */
+  const client = new Client({ apiKey: API_KEY, baseUrl: 'http://127.0.0.1:9', maxRetries: 0 })
+
+  /**
+   * @param {string} property such as `request.callbackURL`
+   * @param {string} meant such as `request.callbackUrl`
+   */
+  function lookalike(property, meant) {
+    return (/** @type {unknown} */ err) => {
+      assert.ok(err instanceof TypeError, String(err))
+      assert.equal(/** @type {{ code?: string }} */ (err).code, 'ERR_INVALID_ARG_VALUE')
+      assert.ok(err.message.includes(`'${property}' is not a known field`), err.message)
+      assert.ok(err.message.includes(`did you mean '${meant}'?`), err.message)
+      return true
+    }
+  }
+
+  test('send rejects callbackURL', async () => {
+    const request = { ...REQUEST, callbackURL: 'https://example.test/cb' }
+    await assert.rejects(client.send(request), lookalike('request.callbackURL', 'request.callbackUrl'))
+  })
+
+  test('send rejects callback_url', async () => {
+    const request = { ...REQUEST, callback_url: 'https://example.test/cb' }
+    await assert.rejects(client.send(request), lookalike('request.callback_url', 'request.callbackUrl'))
+  })
+
+  test('sendMany rejects Phone in one message', async () => {
+    const messages = [REQUEST, { Phone: '+12025550101', phone: '+12025550101', message: 'Hi' }]
+    await assert.rejects(client.sendMany(messages), lookalike('messages[1].Phone', 'messages[1].phone'))
+  })
+
+  test('send accepts fields of the caller', async () => {
+    // Port 9 refuses the connection, so a request that passed the argument checks fails there.
+    const request = { ...REQUEST, orderId: 1042, customer: { name: 'Ada' } }
+    await assert.rejects(client.send(request), (err) => {
+      assert.ok(err instanceof ClearLineError, String(err))
+      assert.equal(err.code, 'CLEARLINE_CONNECTION')
+      return true
+    })
+  })
+})
+
 describe('Sandbox options', () => {
   /** @type {Sandbox} */
   let sandbox
