@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
 import clearline
 import pytest
-from clearline.testing import Sandbox
+from clearline.testing import Fault, Sandbox
 from conftest import API_KEY, FakeClearLine, Reply
 
 
@@ -102,6 +103,23 @@ def test_send_many_rate_limit_pauses_batch(server: FakeClearLine) -> None:
     receipts = [result for result in results if isinstance(result, clearline.SendReceipt)]
     assert len(receipts) == 4
     assert sorted(receipt.attempts for receipt in receipts) == [1, 1, 1, 2]
+
+
+def test_send_many_429_pauses_other_sends(clearline_sandbox: Sandbox) -> None:
+    # Of the first 4 sends in flight, one gets the 429. The other 3 are already on their way, and
+    # one or two more may start before the client has read the 429, but the rest wait for its
+    # Retry-After of 1 s. Without the batch pause, 11 of the 12 would arrive at once.
+    clearline_sandbox.inject_fault(Fault.status(429, retry_after="1"))
+    client = clearline_sandbox.client()
+    started = time.time()
+
+    results = client.send_many([("+12025551234", f"m{index}") for index in range(12)], concurrency=4)
+
+    assert all(isinstance(result, clearline.SendReceipt) for result in results)
+    accepted = sorted(message.received_at - started for message in clearline_sandbox.messages())
+    assert len(accepted) == 12
+    assert sum(1 for offset in accepted if offset < 0.5) <= 6, accepted
+    assert accepted[-1] >= 0.9, accepted
 
 
 def test_send_many_accepts_generator(server: FakeClearLine) -> None:

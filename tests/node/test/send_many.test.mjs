@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 
-import { ClearLineError, Client } from 'clearline'
+import { ClearLineError, Client, Sandbox } from 'clearline'
 import { API_KEY, runNode, startServer } from './support.mjs'
 
 /** The server responds with 500 to this recipient. */
@@ -175,5 +175,28 @@ test('receipts keep non-ASCII ids and UCS-2', async () => {
     }
   } finally {
     await server.close()
+  }
+})
+
+test('a 429 pauses the sends that have not started', async () => {
+  // Of the first 4 sends in flight, one gets the 429. The other 3 are already on their way, and
+  // one or two more may start before the client has read the 429, but the rest wait for its
+  // Retry-After of 1 s. Without the batch pause, 11 of the 12 would arrive at once.
+  const sandbox = await Sandbox.start()
+  try {
+    sandbox.injectFault({ kind: 'status', status: 429, retryAfter: '1' })
+    const client = sandbox.client()
+    const started = Date.now()
+    const messages = Array.from({ length: 12 }, (_, index) => ({ phone: '+12025550100', message: `m${index}` }))
+
+    const results = await client.sendMany(messages, { concurrency: 4 })
+
+    assert.ok(results.every((result) => result.ok))
+    const accepted = sandbox.messages().map((message) => message.receivedAt.getTime() - started).sort((a, b) => a - b)
+    assert.equal(accepted.length, 12)
+    assert.ok(accepted.filter((offset) => offset < 500).length <= 6, String(accepted))
+    assert.ok((accepted.at(-1) ?? 0) >= 900, String(accepted))
+  } finally {
+    await sandbox.stop()
   }
 })
