@@ -414,7 +414,7 @@ fn done_future<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound
     Ok(future)
 }
 
-/// ClearLine's acceptance of an SMS.
+/// ClearLine's acceptance of an SMS, returned by `send` and `send_many`.
 #[pyclass(frozen, eq, hash, module = "clearline")]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SendReceipt {
@@ -427,7 +427,7 @@ pub(crate) struct SendReceipt {
     /// The estimated number of SMS segments the text takes.
     #[pyo3(get)]
     segments: u32,
-    /// The encoding the text needs: "GSM-7" or "UCS-2".
+    /// The encoding the text needs: `"GSM-7"` or `"UCS-2"`.
     #[pyo3(get)]
     encoding: String,
     /// The number of HTTP attempts the send made, 1 when no retry was needed.

@@ -27,7 +27,9 @@ mod record;
 
 pub(crate) use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage};
 
-/// A ClearLine simulator on 127.0.0.1, started by `with` / `async with` or `start()`.
+/// A ClearLine simulator on 127.0.0.1, for tests and demos.
+///
+/// Start it with `with` / `async with` or `start()`.
 #[pyclass(frozen, subclass, module = "clearline.testing")]
 pub(crate) struct Sandbox {
     config: SandboxConfig,
@@ -379,7 +381,7 @@ impl ToException for SandboxError {
     }
 }
 
-/// A fault to inject into the next sends, built with the static methods.
+/// A fault the sandbox answers the next sends with; build one with the static methods.
 #[pyclass(frozen, module = "clearline.testing")]
 pub(crate) struct Fault {
     fault: clearline_sandbox::Fault,
