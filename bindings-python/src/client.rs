@@ -453,21 +453,23 @@ impl SendReceipt {
     // One parameter per Python keyword argument.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (message_id, phone, segments=1, encoding="GSM-7".to_owned(), attempts=1))]
+    #[pyo3(signature = (message_id, phone, segments=1, encoding=None, attempts=1))]
     fn new(
-        message_id: String,
-        phone: String,
+        message_id: &Bound<'_, PyAny>,
+        phone: &Bound<'_, PyAny>,
         segments: u32,
-        encoding: String,
+        encoding: Option<&Bound<'_, PyAny>>,
         attempts: u32,
-    ) -> Self {
-        SendReceipt {
-            message_id,
-            phone,
+    ) -> PyResult<Self> {
+        let arg = |name| Arg::new("SendReceipt", name);
+        let encoding = convert::option_text(encoding, arg("encoding"))?;
+        Ok(SendReceipt {
+            message_id: convert::plain_text(message_id, arg("message_id"))?,
+            phone: convert::plain_text(phone, arg("phone"))?,
             segments,
-            encoding,
+            encoding: encoding.unwrap_or_else(|| "GSM-7".to_owned()),
             attempts,
-        }
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

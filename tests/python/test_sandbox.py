@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import clearline
 import pytest
@@ -195,6 +196,23 @@ def test_sandbox_max_message_chars_defaults_to_cores(clearline_sandbox: Sandbox)
 def test_sandbox_zero_max_message_chars_is_rejected() -> None:
     with pytest.raises(ValueError, match="max_message_chars"):
         Sandbox(max_message_chars=0)
+
+
+@pytest.mark.parametrize(
+    ("build", "argument"),
+    [
+        (lambda: Fault.redirect("http://127.0.0.1/\ud800"), "Fault.redirect() argument 'location'"),
+        (lambda: Fault.status(500, body="\ud800"), "Fault.status() argument 'body'"),
+        (lambda: Fault.status(429, retry_after="\ud800"), "Fault.status() argument 'retry_after'"),
+        (lambda: Sandbox(api_key="key_\ud800"), "Sandbox() argument 'api_key'"),
+    ],
+    ids=["redirect", "status_body", "status_retry_after", "sandbox_api_key"],
+)
+def test_sandbox_lone_surrogate_names_argument(build: Callable[[], object], argument: str) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        build()
+
+    assert f"{argument} is not valid Unicode" in str(raised.value)
 
 
 def test_sandbox_wrong_option_type() -> None:

@@ -395,12 +395,18 @@ impl Fault {
     fn status(
         status: u16,
         retry_after: Option<&Bound<'_, PyAny>>,
-        body: Option<String>,
+        body: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let arg = |name| Arg::new("Fault.status", name);
         let retry_after = match retry_after.filter(|value| !value.is_none()) {
             None => None,
-            Some(value) => Some(value.str()?.to_string()),
+            // A number of seconds becomes its decimal text, as the header carries it.
+            Some(value) => Some(convert::plain_text(
+                value.str()?.as_any(),
+                arg("retry_after"),
+            )?),
         };
+        let body = convert::option_text(body, arg("body"))?;
         Ok(Fault {
             fault: clearline_sandbox::Fault::Status {
                 status,
@@ -437,10 +443,11 @@ impl Fault {
 
     /// Answer 307 Temporary Redirect to `location`.
     #[staticmethod]
-    fn redirect(location: String) -> Self {
-        Fault {
+    fn redirect(location: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let location = convert::plain_text(location, Arg::new("Fault.redirect", "location"))?;
+        Ok(Fault {
             fault: clearline_sandbox::Fault::Redirect { location },
-        }
+        })
     }
 
     fn __repr__(&self) -> String {
