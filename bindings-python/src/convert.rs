@@ -140,11 +140,7 @@ pub(crate) fn seconds_up_to(
     if !is_number {
         return Err(arg.type_error("a number of seconds (int or float)", value));
     }
-    // Python's repr keeps 1e300 short, where Rust's `Display` of the f64 prints 301 digits.
-    let shown = value
-        .repr()
-        .map(|text| text.to_string())
-        .unwrap_or_default();
+    let shown = number_repr(value);
     let invalid = |reason: String| {
         configuration_error(
             value.py(),
@@ -177,6 +173,24 @@ pub(crate) fn seconds_up_to(
     }
 }
 
+/// Returns Python's `repr()` of a number for messages, shortened when it is very long.
+///
+/// Python's repr keeps 1e300 short, where Rust's `Display` of the f64 prints 301 digits, but an
+/// `int` such as `10**400` still needs shortening.
+pub(crate) fn number_repr(value: &Bound<'_, PyAny>) -> String {
+    const MAX_CHARS: usize = 24;
+    let shown = value
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_default();
+    match shown.get(..MAX_CHARS) {
+        Some(start) if shown.len() > MAX_CHARS => {
+            format!("{start}... ({} characters)", shown.chars().count())
+        }
+        _ => shown,
+    }
+}
+
 /// Like [`seconds`] for an argument that may be omitted or `None`.
 pub(crate) fn optional_seconds(
     value: Option<&Bound<'_, PyAny>>,
@@ -202,7 +216,7 @@ pub(crate) fn count(value: &Bound<'_, PyAny>, arg: Arg<'_>, min: u32) -> PyResul
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| *number >= min);
     in_range.ok_or_else(|| {
-        let shown = value.str().map(|text| text.to_string()).unwrap_or_default();
+        let shown = number_repr(value);
         configuration_error(
             value.py(),
             format!(

@@ -270,3 +270,61 @@ async def test_sandbox_async_round_trip() -> None:
 async def test_sandbox_async_wait_times_out(clearline_sandbox: Sandbox) -> None:
     with pytest.raises(TimeoutError):
         await clearline_sandbox.wait_for_callbacks_async(1, timeout=0.05)
+
+
+@pytest.mark.parametrize("status", [-1, 99, 100, 103, 199, 600, 1000, 70000])
+def test_fault_status_out_of_range_is_rejected(status: int) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        Fault.status(status)
+
+    message = str(raised.value)
+    assert f"status {status} cannot be injected" in message
+    assert "from 200 to 599" in message
+
+
+def test_fault_status_wrong_type_names_argument() -> None:
+    with pytest.raises(TypeError, match=r"Fault\.status\(\) argument 'status' must be int"):
+        Fault.status(True)
+
+
+def test_fault_status_bad_retry_after_is_rejected() -> None:
+    with pytest.raises(clearline.ConfigurationError, match="Retry-After"):
+        Fault.status(429, retry_after="2\n")
+
+
+def test_fault_status_200_answers_rejection(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.inject_fault(Fault.status(200))
+
+    with pytest.raises(clearline.RejectedError) as raised:
+        clearline_sandbox.client(max_retries=0).send("+12025551234", "Hi")
+
+    assert raised.value.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "seconds", [3600.5, 1e9, 1e300, 10**400], ids=["hour", "1e9", "1e300", "int"]
+)
+def test_fault_latency_over_an_hour_is_rejected(seconds: float) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        Fault.latency(seconds)
+
+    message = str(raised.value)
+    assert "of at most 3600" in message
+    assert len(message) < 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (Fault.status(429, retry_after="2"), "Fault.status(429, retry_after='2')"),
+        (Fault.status(429, retry_after=2), "Fault.status(429, retry_after='2')"),
+        (Fault.status(400, body='{"a": 1}'), """Fault.status(400, body='{"a": 1}')"""),
+        (Fault.status(503), "Fault.status(503)"),
+        (Fault.latency(0.25), "Fault.latency(0.25)"),
+        (Fault.close_connection(), "Fault.close_connection()"),
+        (Fault.non_json_body(), "Fault.non_json_body()"),
+        (Fault.redirect("http://127.0.0.1:9/x"), "Fault.redirect('http://127.0.0.1:9/x')"),
+    ],
+)
+def test_fault_repr_shows_constructor_call(fault: Fault, expected: str) -> None:
+    assert repr(fault) == expected

@@ -393,10 +393,22 @@ class Fault:
     ) -> Fault:
         """Answer with an HTTP status, such as 429, 500 or 503.
 
+        A 4xx or 5xx status tests error handling. A 2xx status with a ``body`` answers a
+        malformed success; without one, the JSON error object says ``"succeed": false``, which
+        a client reports as :class:`RejectedError`. A 3xx status is a redirect without a
+        ``Location``, which a client reports as :class:`UnexpectedResponseError`.
+
         Args:
-            status: The HTTP status.
+            status: The HTTP status, from 200 to 599. A 1xx status cannot end a response.
             retry_after: The ``Retry-After`` value: seconds, or an HTTP date.
             body: The response body; without one, a JSON error object naming the status.
+
+        Raises:
+            ConfigurationError: The status is outside 200 to 599, or ``retry_after`` or
+                ``body`` is not valid Unicode or cannot be a header value.
+
+        Example:
+            >>> sandbox.inject_fault(Fault.status(429, retry_after="2"), times=2)
         """
     @staticmethod
     def latency(seconds: float) -> Fault:
@@ -404,6 +416,9 @@ class Fault:
 
         The message is accepted and its delivery report sent before the delay, so a client
         whose timeout is shorter times out although the SMS went out.
+
+        Raises:
+            ConfigurationError: ``seconds`` is not above 0 or is more than 3600 (an hour).
         """
     @staticmethod
     def close_connection() -> Fault:

@@ -4,7 +4,7 @@
 //! it serves requests while a blocking `Client.send` waits with the GIL released, and while an
 //! asyncio loop runs. This module only converts its configuration, records and errors.
 //!
-//! The records it returns are in `record.rs`.
+//! The records it returns are in `record.rs`, and the faults it injects in `fault.rs`.
 //!
 //! NOTE: a sandbox does not survive `fork()`: its server runs on the parent's runtime, so a
 //! forked child must start its own.
@@ -23,8 +23,10 @@ use crate::convert::{self, py_repr, Arg};
 use crate::error::ToException;
 use crate::runtime;
 
+mod fault;
 mod record;
 
+pub(crate) use fault::Fault;
 pub(crate) use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage};
 
 /// A ClearLine simulator on 127.0.0.1, for tests and demos.
@@ -378,79 +380,5 @@ fn sandbox_error(err: &SandboxError) -> PyErr {
 impl ToException for SandboxError {
     fn to_exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(sandbox_error(self).into_value(py).into_bound(py).into_any())
-    }
-}
-
-/// A fault the sandbox answers the next sends with; build one with the static methods.
-#[pyclass(frozen, module = "clearline.testing")]
-pub(crate) struct Fault {
-    fault: clearline_sandbox::Fault,
-}
-
-#[pymethods]
-impl Fault {
-    /// Answer with `status`, an optional `Retry-After` and an optional body.
-    #[staticmethod]
-    #[pyo3(signature = (status, *, retry_after=None, body=None))]
-    fn status(
-        status: u16,
-        retry_after: Option<&Bound<'_, PyAny>>,
-        body: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Self> {
-        let arg = |name| Arg::new("Fault.status", name);
-        let retry_after = match retry_after.filter(|value| !value.is_none()) {
-            None => None,
-            // A number of seconds becomes its decimal text, as the header carries it.
-            Some(value) => Some(convert::plain_text(
-                value.str()?.as_any(),
-                arg("retry_after"),
-            )?),
-        };
-        let body = convert::option_text(body, arg("body"))?;
-        Ok(Fault {
-            fault: clearline_sandbox::Fault::Status {
-                status,
-                retry_after,
-                body,
-            },
-        })
-    }
-
-    /// Handle the send normally, but hold the response back `seconds`.
-    #[staticmethod]
-    fn latency(seconds: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let delay = convert::seconds(seconds, Arg::new("Fault.latency", "seconds"))?;
-        Ok(Fault {
-            fault: clearline_sandbox::Fault::Latency(delay),
-        })
-    }
-
-    /// Read the request, then close the connection without answering.
-    #[staticmethod]
-    fn close_connection() -> Self {
-        Fault {
-            fault: clearline_sandbox::Fault::CloseConnection,
-        }
-    }
-
-    /// Answer 200 with an HTML page instead of JSON.
-    #[staticmethod]
-    fn non_json_body() -> Self {
-        Fault {
-            fault: clearline_sandbox::Fault::NonJsonBody,
-        }
-    }
-
-    /// Answer 307 Temporary Redirect to `location`.
-    #[staticmethod]
-    fn redirect(location: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let location = convert::plain_text(location, Arg::new("Fault.redirect", "location"))?;
-        Ok(Fault {
-            fault: clearline_sandbox::Fault::Redirect { location },
-        })
-    }
-
-    fn __repr__(&self) -> String {
-        format!("Fault.{}(...)", self.fault.kind())
     }
 }
