@@ -186,6 +186,8 @@ pub(crate) struct Client {
 #[pymethods]
 impl Client {
     // One parameter per Python keyword argument.
+    // NOTE: pyo3 0.30 names the constructor `Client.__new__()` in its own argument errors (an
+    // unknown keyword, too many positional arguments), and has no option to rename it.
     #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(

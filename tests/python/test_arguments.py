@@ -164,6 +164,18 @@ def test_send_receipt_wrong_type_names_argument() -> None:
         clearline.SendReceipt("msg_1", 12025551234)  # type: ignore[arg-type]
 
 
+def test_client_env_key_not_utf8_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # surrogateescape turns "\udcff" into the byte 0xFF in the process environment.
+    monkeypatch.setenv("CLEARLINE_API_KEY", "test_key_\udcff")
+
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline.Client(base_url="http://127.0.0.1:9")
+
+    message = str(raised.value)
+    assert "CLEARLINE_API_KEY: it is not valid UTF-8" in message
+    assert "no API key" not in message
+
+
 def test_client_wrong_key_type_never_echoes_value() -> None:
     with pytest.raises(TypeError) as raised:
         clearline.Client(API_KEY.encode(), base_url="http://127.0.0.1:9")  # type: ignore[arg-type]

@@ -328,3 +328,25 @@ def test_fault_latency_over_an_hour_is_rejected(seconds: float) -> None:
 )
 def test_fault_repr_shows_constructor_call(fault: Fault, expected: str) -> None:
     assert repr(fault) == expected
+
+
+@pytest.mark.parametrize("times", [-1, 2**32])
+def test_sandbox_inject_fault_times_out_of_range(clearline_sandbox: Sandbox, times: int) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline_sandbox.inject_fault(Fault.status(500), times=times)
+
+    assert f"invalid times: {times}; pass a whole number from 0 to 4294967295" in str(raised.value)
+    assert clearline_sandbox.pending_faults == 0
+
+
+def test_sandbox_wait_for_callbacks_negative_count(clearline_sandbox: Sandbox) -> None:
+    with pytest.raises(clearline.ConfigurationError, match="invalid count: -1; pass a whole"):
+        clearline_sandbox.wait_for_callbacks(-1)
+
+
+@pytest.mark.asyncio
+async def test_sandbox_wait_for_callbacks_async_negative_count(
+    clearline_sandbox: Sandbox,
+) -> None:
+    with pytest.raises(clearline.ConfigurationError, match="invalid count: -1; pass a whole"):
+        await clearline_sandbox.wait_for_callbacks_async(-1)

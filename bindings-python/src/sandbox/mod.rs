@@ -289,10 +289,12 @@ impl Sandbox {
     fn wait_for_callbacks(
         &self,
         py: Python<'_>,
-        count: usize,
+        count: &Bound<'_, PyAny>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<CallbackOutcome>> {
-        let timeout = wait_timeout(timeout, "Sandbox.wait_for_callbacks")?;
+        let function = "Sandbox.wait_for_callbacks";
+        let count = convert::count(count, Arg::new(function, "count"), 0)? as usize;
+        let timeout = wait_timeout(timeout, function)?;
         let sandbox = self.running()?;
         let waited = runtime::block_on(py, async move {
             sandbox.wait_for_callbacks(count, timeout).await
@@ -306,10 +308,12 @@ impl Sandbox {
     fn wait_for_callbacks_async<'py>(
         &self,
         py: Python<'py>,
-        count: usize,
+        count: &Bound<'py, PyAny>,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = wait_timeout(timeout, "Sandbox.wait_for_callbacks_async")?;
+        let function = "Sandbox.wait_for_callbacks_async";
+        let count = convert::count(count, Arg::new(function, "count"), 0)? as usize;
+        let timeout = wait_timeout(timeout, function)?;
         let sandbox = self.running()?;
         future_into_py(py, async move {
             let outcomes = sandbox.wait_for_callbacks(count, timeout).await?;
@@ -323,8 +327,12 @@ impl Sandbox {
     }
 
     /// Make the next `times` sends get `fault` instead of the normal response.
-    #[pyo3(signature = (fault, times=1))]
-    fn inject_fault(&self, fault: &Fault, times: u32) -> PyResult<()> {
+    #[pyo3(signature = (fault, times=None), text_signature = "($self, fault, times=1)")]
+    fn inject_fault(&self, fault: &Fault, times: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let times = match times {
+            Some(times) => convert::count(times, Arg::new("Sandbox.inject_fault", "times"), 0)?,
+            None => 1,
+        };
         self.running()?.inject_fault(fault.fault.clone(), times);
         Ok(())
     }
