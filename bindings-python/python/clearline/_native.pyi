@@ -508,7 +508,8 @@ class Sandbox:
     Start it with ``with`` / ``async with`` or :meth:`start`. Its properties and methods raise
     ``RuntimeError`` while it is not running. It runs on the clients' background runtime, so it
     keeps serving while a blocking client waits or an event loop runs. A sandbox does not
-    survive ``os.fork()``: start a new one in the child.
+    survive ``os.fork()``: in a forked child its methods raise ``RuntimeError`` and
+    :meth:`stop` does nothing, so start a new one in the child.
 
     Args:
         api_key: The key it accepts; by default an obviously fake random one.
@@ -584,13 +585,18 @@ class Sandbox:
         Raises:
             TimeoutError: Fewer than ``count`` outcomes arrived in time; the message lists the
                 ones that did.
+            ConfigurationError: ``count`` is negative or ``timeout`` is not above 0.
         """
     def wait_for_callbacks_async(
         self, count: int, timeout: float = 5.0
     ) -> Awaitable[list[CallbackOutcome]]:
         """Wait like :meth:`wait_for_callbacks`, as an awaitable."""
     def inject_fault(self, fault: Fault, times: int = 1) -> None:
-        """Answer the next ``times`` sends with ``fault`` instead of normally."""
+        """Answer the next ``times`` sends with ``fault`` instead of normally.
+
+        Raises:
+            ConfigurationError: ``times`` is outside 0 to 4294967295.
+        """
     def clear_faults(self) -> None:
         """Drop every injected fault not used yet."""
     def reset(self) -> None:

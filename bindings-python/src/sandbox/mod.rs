@@ -6,8 +6,9 @@
 //!
 //! The records it returns are in `record.rs`, and the faults it injects in `fault.rs`.
 //!
-//! NOTE: a sandbox does not survive `fork()`: its server runs on the parent's runtime, so a
-//! forked child must start its own.
+//! A sandbox does not survive `fork()`: its server runs on the parent's runtime, whose threads
+//! the child does not have. In a forked child its methods raise `RuntimeError` saying so, rather
+//! than return the records the parent had at the fork, and `stop()` only forgets the server.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,27 +36,46 @@ pub(crate) use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage};
 #[pyclass(frozen, subclass, module = "clearline.testing")]
 pub(crate) struct Sandbox {
     config: SandboxConfig,
-    running: Mutex<Option<Arc<clearline_sandbox::Sandbox>>>,
+    /// Locked only while attached and without calling Python, like the runtime's slot, so a
+    /// fork never leaves it locked in the child.
+    running: Mutex<Option<Running>>,
+}
+
+/// A started server and the id of the process that started it.
+struct Running {
+    pid: u32,
+    sandbox: Arc<clearline_sandbox::Sandbox>,
 }
 
 impl Sandbox {
-    /// Returns the running sandbox, or the error for one not started or already stopped.
+    /// Returns the running sandbox, or the error for one not started, already stopped, or
+    /// started before a fork.
     fn running(&self) -> PyResult<Arc<clearline_sandbox::Sandbox>> {
         let running = self
             .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        running.clone().ok_or_else(|| {
-            PyRuntimeError::new_err(
+        match &*running {
+            Some(running) if running.pid == std::process::id() => Ok(running.sandbox.clone()),
+            Some(running) => Err(forked_error(running.pid)),
+            None => Err(PyRuntimeError::new_err(
                 "the sandbox is not running; use it inside `with Sandbox() as sandbox:` (or \
                  `async with`), or call start() first",
-            )
-        })
+            )),
+        }
     }
 
     fn start_blocking(&self, py: Python<'_>) -> PyResult<()> {
-        if self.running().is_ok() {
-            return Ok(());
+        {
+            let running = self
+                .running
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match &*running {
+                Some(running) if running.pid == std::process::id() => return Ok(()),
+                Some(running) => return Err(forked_error(running.pid)),
+                None => {}
+            }
         }
         let config = self.config.clone();
         let started = runtime::block_on(py, clearline_sandbox::Sandbox::start(config))?;
@@ -64,7 +84,10 @@ impl Sandbox {
             .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *running = Some(Arc::new(sandbox));
+        *running = Some(Running {
+            pid: std::process::id(),
+            sandbox: Arc::new(sandbox),
+        });
         Ok(())
     }
 
@@ -90,12 +113,50 @@ impl Sandbox {
         class.call((sandbox.api_key(),), Some(&kwargs))
     }
 
+    /// Takes the running sandbox to stop it; `None` when there is none in this process.
     fn take_running(&self) -> Option<Arc<clearline_sandbox::Sandbox>> {
-        self.running
+        let running = self
+            .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+            .take()?;
+        forget_if_forked(running)
     }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let running = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(running) = running {
+            // Dropped at the end of the statement when this process started it.
+            forget_if_forked(running);
+        }
+    }
+}
+
+/// Returns the sandbox when this process started it. In a forked child it leaks it instead:
+/// stopping or dropping it would wait on the parent's runtime, whose threads the child does not
+/// have (see `runtime.rs`).
+fn forget_if_forked(running: Running) -> Option<Arc<clearline_sandbox::Sandbox>> {
+    if running.pid == std::process::id() {
+        Some(running.sandbox)
+    } else {
+        std::mem::forget(running.sandbox);
+        None
+    }
+}
+
+/// Builds the error for a sandbox used in a process forked after it started.
+fn forked_error(owner: u32) -> PyErr {
+    PyRuntimeError::new_err(format!(
+        "this Sandbox was started in process {owner} and cannot be used after fork(), because \
+         its server runs on that process's threads; create and start a new Sandbox in this \
+         process"
+    ))
 }
 
 /// Stops a sandbox that no other reference keeps, waiting for its tasks; otherwise cancels them
