@@ -140,11 +140,11 @@ pub(crate) fn seconds_up_to(
     if !is_number {
         return Err(arg.type_error("a number of seconds (int or float)", value));
     }
-    let shown = number_repr(value);
+    let value_text = number_repr(value);
     let invalid = |reason: String| {
         configuration_error(
             value.py(),
-            format!("invalid {}: {shown} {reason}", arg.name),
+            format!("invalid {}: {value_text} {reason}", arg.name),
         )
     };
     let too_large = || {
@@ -179,15 +179,15 @@ pub(crate) fn seconds_up_to(
 /// `int` such as `10**400` still needs shortening.
 pub(crate) fn number_repr(value: &Bound<'_, PyAny>) -> String {
     const MAX_CHARS: usize = 24;
-    let shown = value
+    let full = value
         .repr()
         .map(|text| text.to_string())
         .unwrap_or_default();
-    match shown.get(..MAX_CHARS) {
-        Some(start) if shown.len() > MAX_CHARS => {
-            format!("{start}... ({} characters)", shown.chars().count())
+    match full.get(..MAX_CHARS) {
+        Some(start) if full.len() > MAX_CHARS => {
+            format!("{start}... ({} characters)", full.chars().count())
         }
-        _ => shown,
+        _ => full,
     }
 }
 
@@ -216,11 +216,11 @@ pub(crate) fn count(value: &Bound<'_, PyAny>, arg: Arg<'_>, min: u32) -> PyResul
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| *number >= min);
     in_range.ok_or_else(|| {
-        let shown = number_repr(value);
+        let value_text = number_repr(value);
         configuration_error(
             value.py(),
             format!(
-                "invalid {}: {shown}; pass a whole number from {min} to {}",
+                "invalid {}: {value_text}; pass a whole number from {min} to {}",
                 arg.name,
                 u32::MAX
             ),

@@ -14,9 +14,9 @@ use crate::state::lock;
 
 /// The statuses a [`Fault::Status`] may carry.
 ///
-/// A 1xx status cannot end an HTTP response (hyper sends 500 in its place), and RFC 9110 defines
-/// no class above 5xx. A 2xx status with a `body` answers a malformed success; without one, the
-/// JSON error object says `"succeed": false`.
+/// A 1xx status cannot end an HTTP response: the sandbox's server (hyper 1) sends 500 in place
+/// of most of them, and 101 would switch protocols. RFC 9110 defines no class above 5xx. A 2xx status with a `body` makes a malformed success response; without
+/// one, the JSON error object says `"succeed": false`.
 pub const FAULT_STATUSES: RangeInclusive<u16> = 200..=599;
 
 /// A replacement for the send endpoint's normal handling.
@@ -75,8 +75,8 @@ impl Fault {
     /// Checks that the fault can be sent as HTTP: a status in [`FAULT_STATUSES`], and a
     /// `Retry-After` or `Location` that is a valid header value.
     ///
-    /// A send that gets a fault failing this check is answered 500 `invalid_fault`, so code that
-    /// builds faults from user input should call this first and report the message.
+    /// A send that gets a fault failing this check gets a 500 `invalid_fault` response, so code
+    /// that builds faults from user input should call this first and report the message.
     ///
     /// ```
     /// use clearline_sandbox::Fault;
@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn fault_check_accepts_only_statuses_http_can_end_with() {
+    fn fault_check_rejects_unsendable_statuses() {
         let status = |status| Fault::Status {
             status,
             retry_after: None,

@@ -149,7 +149,7 @@ def parse_callback(
     Raises:
         CallbackParseError: The body is not a delivery report: not JSON, not UTF-8, or a
             required field (``field`` names it) is missing or not a string. Answer 400.
-        TypeError: ``body`` is none of the accepted types.
+        TypeError: ``body`` is not one of the accepted types.
 
     Example:
         >>> report = clearline.parse_callback(
@@ -249,7 +249,7 @@ class Client:
     ) -> list[SendReceipt | ClearLineError]:
         """Send many SMS concurrently; return one receipt or one exception per message, in order.
 
-        A failed message does not stop the others: its slot holds the exception :meth:`send`
+        A failed message does not stop the others: its slot contains the exception :meth:`send`
         would raise. A 429 answer pauses the whole batch for its ``Retry-After``.
 
         Args:
@@ -293,7 +293,7 @@ class AsyncClient:
     It has the same constructor as :class:`Client` and works on any asyncio event loop,
     uvloop included. ``send`` and ``send_many`` must be called while a loop is running.
     Cancelling the awaiting task (``asyncio.wait_for`` timing out, for example) aborts the HTTP
-    request at once; if the request had already been sent, the SMS may still go out.
+    request at once. If the request had already been sent, the SMS may still go out.
 
     Args:
         api_key: The ClearLine API key; None reads the ``CLEARLINE_API_KEY`` environment
@@ -385,7 +385,7 @@ class AsyncClient:
 
 @final
 class Fault:
-    """A fault the sandbox answers the next sends with; build one with the static methods."""
+    """A fault the sandbox injects into the next sends; build one with the static methods."""
 
     @staticmethod
     def status(
@@ -393,8 +393,8 @@ class Fault:
     ) -> Fault:
         """Answer with an HTTP status, such as 429, 500 or 503.
 
-        A 4xx or 5xx status tests error handling. A 2xx status with a ``body`` answers a
-        malformed success; without one, the JSON error object says ``"succeed": false``, which
+        A 4xx or 5xx status tests error handling. A 2xx status with a ``body`` makes a
+        malformed success response; without one, the JSON error object says ``"succeed": false``, which
         a client reports as :class:`RejectedError`. A 3xx status is a redirect without a
         ``Location``, which a client reports as :class:`UnexpectedResponseError`.
 

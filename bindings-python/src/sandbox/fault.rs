@@ -1,4 +1,4 @@
-//! `clearline.testing.Fault`: a fault the sandbox answers the next sends with.
+//! `clearline.testing.Fault`: a fault the sandbox injects into the next sends.
 //!
 //! A fault is checked when it is built (`clearline_sandbox::Fault::check`), so a status or header
 //! value HTTP cannot carry raises at once instead of turning into a 500 at send time.
@@ -15,7 +15,7 @@ use crate::error::configuration_error;
 /// The longest `Fault.latency`: a delay beyond it is a mistake in a test, not a slow server.
 const MAX_LATENCY: Duration = Duration::from_secs(3600);
 
-/// A fault the sandbox answers the next sends with; build one with the static methods.
+/// A fault the sandbox injects into the next sends; build one with the static methods.
 #[pyclass(frozen, module = "clearline.testing")]
 pub(crate) struct Fault {
     pub(crate) fault: clearline_sandbox::Fault,
@@ -47,11 +47,11 @@ impl Fault {
             return Err(arg("status").type_error("int", status));
         }
         let Ok(status) = status.extract::<u16>() else {
-            let shown = convert::number_repr(status);
+            let status_text = convert::number_repr(status);
             return Err(configuration_error(
                 py,
                 format!(
-                    "invalid fault: status {shown} cannot be injected; pass an HTTP status from \
+                    "invalid fault: status {status_text} cannot be injected; pass an HTTP status from \
                      {} to {}, such as 429, 500 or 503",
                     FAULT_STATUSES.start(),
                     FAULT_STATUSES.end()

@@ -8,7 +8,8 @@
 //!
 //! A sandbox does not survive `fork()`: its server runs on the parent's runtime, whose threads
 //! the child does not have. In a forked child its methods raise `RuntimeError` saying so, rather
-//! than return the records the parent had at the fork, and `stop()` only forgets the server.
+//! than return the records the parent had at the fork, and `stop()` leaks the server without
+//! stopping it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
