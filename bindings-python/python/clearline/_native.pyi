@@ -394,9 +394,10 @@ class Fault:
         """Answer with an HTTP status, such as 429, 500 or 503.
 
         A 4xx or 5xx status tests error handling. A 2xx status with a ``body`` makes a
-        malformed success response; without one, the JSON error object says ``"succeed": false``, which
-        a client reports as :class:`RejectedError`. A 3xx status is a redirect without a
-        ``Location``, which a client reports as :class:`UnexpectedResponseError`.
+        malformed success response. Without one, the JSON error object says
+        ``"succeed": false``, which a client reports as :class:`RejectedError`. A 3xx status is
+        a redirect without a ``Location``, which a client reports as
+        :class:`UnexpectedResponseError`.
 
         Args:
             status: The HTTP status, from 200 to 599. A 1xx status cannot end a response.
