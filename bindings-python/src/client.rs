@@ -186,6 +186,8 @@ pub(crate) struct Client {
 #[pymethods]
 impl Client {
     // One parameter per Python keyword argument.
+    // NOTE: pyo3 0.30 names the constructor `Client.__new__()` in its own argument errors (an
+    // unknown keyword, too many positional arguments), and has no option to rename it.
     #[allow(clippy::too_many_arguments)]
     #[new]
     #[pyo3(
@@ -414,7 +416,7 @@ fn done_future<'py>(py: Python<'py>, value: Bound<'py, PyAny>) -> PyResult<Bound
     Ok(future)
 }
 
-/// ClearLine's acceptance of an SMS.
+/// ClearLine's acceptance of an SMS, returned by `send` and `send_many`.
 #[pyclass(frozen, eq, hash, module = "clearline")]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct SendReceipt {
@@ -427,7 +429,7 @@ pub(crate) struct SendReceipt {
     /// The estimated number of SMS segments the text takes.
     #[pyo3(get)]
     segments: u32,
-    /// The encoding the text needs: "GSM-7" or "UCS-2".
+    /// The encoding the text needs: `"GSM-7"` or `"UCS-2"`.
     #[pyo3(get)]
     encoding: String,
     /// The number of HTTP attempts the send made, 1 when no retry was needed.
@@ -453,21 +455,23 @@ impl SendReceipt {
     // One parameter per Python keyword argument.
     #[allow(clippy::too_many_arguments)]
     #[new]
-    #[pyo3(signature = (message_id, phone, segments=1, encoding="GSM-7".to_owned(), attempts=1))]
+    #[pyo3(signature = (message_id, phone, segments=1, encoding=None, attempts=1))]
     fn new(
-        message_id: String,
-        phone: String,
+        message_id: &Bound<'_, PyAny>,
+        phone: &Bound<'_, PyAny>,
         segments: u32,
-        encoding: String,
+        encoding: Option<&Bound<'_, PyAny>>,
         attempts: u32,
-    ) -> Self {
-        SendReceipt {
-            message_id,
-            phone,
+    ) -> PyResult<Self> {
+        let arg = |name| Arg::new("SendReceipt", name);
+        let encoding = convert::option_text(encoding, arg("encoding"))?;
+        Ok(SendReceipt {
+            message_id: convert::plain_text(message_id, arg("message_id"))?,
+            phone: convert::plain_text(phone, arg("phone"))?,
             segments,
-            encoding,
+            encoding: encoding.unwrap_or_else(|| "GSM-7".to_owned()),
             attempts,
-        }
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -1,7 +1,8 @@
 //! Conversion of Python arguments to Rust values, with errors that name the argument.
 //!
 //! A wrong type raises `TypeError` ("Client.send() argument 'phone' must be str, not int"). A
-//! `str` holding a lone surrogate raises the core's `invalid_unicode` validation error, never a
+//! `str` holding a lone surrogate raises the core's `invalid_unicode` validation error when it is
+//! a request field, and `ConfigurationError` naming the argument otherwise, never a
 //! `UnicodeEncodeError` or a panic. Out-of-range numbers raise `ConfigurationError`. No message
 //! quotes the value of a text argument, so an API key passed in the wrong place is never echoed.
 
@@ -90,9 +91,26 @@ fn retype(err: PyErr, arg: Arg<'_>, expected: &str, value: &Bound<'_, PyAny>) ->
     }
 }
 
-/// Extracts a `str` option that is not sent as a request field (the API key, the environment,
-/// the base URL). A lone surrogate becomes U+FFFD, which the core then rejects with its own
-/// message.
+/// Extracts a `str` argument that is not sent as a request field: a client option (the API key,
+/// the environment, the base URL), a field of a hand-built receipt, or a sandbox fault setting.
+pub(crate) fn plain_text(value: &Bound<'_, PyAny>, arg: Arg<'_>) -> PyResult<String> {
+    let Ok(text) = value.cast::<PyString>() else {
+        return Err(arg.type_error("str", value));
+    };
+    match text.to_cow() {
+        Ok(text) => Ok(text.into_owned()),
+        Err(_) => Err(configuration_error(
+            value.py(),
+            format!(
+                "{}() argument '{}' is not valid Unicode (it contains a lone surrogate); remove \
+                 or replace the broken character",
+                arg.function, arg.name
+            ),
+        )),
+    }
+}
+
+/// Like [`plain_text`] for an argument that may be omitted or `None`.
 pub(crate) fn option_text(
     value: Option<&Bound<'_, PyAny>>,
     arg: Arg<'_>,
@@ -100,34 +118,77 @@ pub(crate) fn option_text(
     match value {
         None => Ok(None),
         Some(value) if value.is_none() => Ok(None),
-        Some(value) => match value.cast::<PyString>() {
-            Ok(text) => Ok(Some(text.to_string_lossy().into_owned())),
-            Err(_) => Err(arg.type_error("str or None", value)),
-        },
+        Some(value) => plain_text(value, arg)
+            .map(Some)
+            .map_err(|err| retype(err, arg, "str or None", value)),
     }
 }
 
 /// Extracts a positive duration given in seconds as an `int` or a `float`.
 pub(crate) fn seconds(value: &Bound<'_, PyAny>, arg: Arg<'_>) -> PyResult<Duration> {
+    seconds_up_to(value, arg, Duration::MAX)
+}
+
+/// Like [`seconds`], and rejects a duration above `max`.
+pub(crate) fn seconds_up_to(
+    value: &Bound<'_, PyAny>,
+    arg: Arg<'_>,
+    max: Duration,
+) -> PyResult<Duration> {
     let is_number = (value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>())
         && !value.is_instance_of::<PyBool>();
     if !is_number {
         return Err(arg.type_error("a number of seconds (int or float)", value));
     }
-    let seconds: f64 = value.extract()?;
-    let invalid = |reason: &str| {
+    let value_text = number_repr(value);
+    let invalid = |reason: String| {
         configuration_error(
             value.py(),
-            format!("invalid {}: {seconds} {reason}", arg.name),
+            format!("invalid {}: {value_text} {reason}", arg.name),
         )
+    };
+    let too_large = || {
+        let max_text = if max == Duration::MAX {
+            "such as 30".to_owned()
+        } else {
+            format!("of at most {}", max.as_secs_f64())
+        };
+        invalid(format!(
+            "seconds is too large; pass a number of seconds {max_text}"
+        ))
+    };
+
+    // An int too large for a float fails to extract; it is too large in any case.
+    let Ok(seconds) = value.extract::<f64>() else {
+        return Err(too_large());
     };
     if seconds.is_nan() || seconds <= 0.0 {
         return Err(invalid(
-            "is not a positive number of seconds; pass a value above 0",
+            "is not a positive number of seconds; pass a value above 0".to_owned(),
         ));
     }
-    Duration::try_from_secs_f64(seconds)
-        .map_err(|_| invalid("seconds is too large; pass a number of seconds such as 30"))
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if duration <= max => Ok(duration),
+        _ => Err(too_large()),
+    }
+}
+
+/// Returns Python's `repr()` of a number for messages, shortened when it is very long.
+///
+/// Python's repr keeps 1e300 short, where Rust's `Display` of the f64 prints 301 digits, but an
+/// `int` such as `10**400` still needs shortening.
+pub(crate) fn number_repr(value: &Bound<'_, PyAny>) -> String {
+    const MAX_CHARS: usize = 24;
+    let full = value
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_default();
+    match full.get(..MAX_CHARS) {
+        Some(start) if full.len() > MAX_CHARS => {
+            format!("{start}... ({} characters)", full.chars().count())
+        }
+        _ => full,
+    }
 }
 
 /// Like [`seconds`] for an argument that may be omitted or `None`.
@@ -155,11 +216,11 @@ pub(crate) fn count(value: &Bound<'_, PyAny>, arg: Arg<'_>, min: u32) -> PyResul
         .and_then(|number| u32::try_from(number).ok())
         .filter(|number| *number >= min);
     in_range.ok_or_else(|| {
-        let shown = value.str().map(|text| text.to_string()).unwrap_or_default();
+        let value_text = number_repr(value);
         configuration_error(
             value.py(),
             format!(
-                "invalid {}: {shown}; pass a whole number from {min} to {}",
+                "invalid {}: {value_text}; pass a whole number from {min} to {}",
                 arg.name,
                 u32::MAX
             ),

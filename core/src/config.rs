@@ -489,7 +489,13 @@ impl ClientBuilder {
                 Ok(key) => ApiKey::new(key).map_err(|err| {
                     err.append_message(&format!("(The key was read from {API_KEY_ENV}.)"))
                 })?,
-                Err(_) => {
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    return Err(Error::configuration(format!(
+                        "invalid API key in {API_KEY_ENV}: it is not valid UTF-8; set it to your \
+                         ClearLine API key, or pass the key to the client (api_key)"
+                    )));
+                }
+                Err(std::env::VarError::NotPresent) => {
                     return Err(Error::configuration(format!(
                         "no API key: pass one to the client (api_key) or set the {API_KEY_ENV} \
                          environment variable"

@@ -2,13 +2,22 @@
 //! or a redirect instead of the normal response, for testing a client's retry and error handling.
 
 use std::collections::VecDeque;
+use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use serde::Deserialize;
 
 use crate::state::lock;
+
+/// The statuses a [`Fault::Status`] may carry.
+///
+/// A 1xx status cannot end an HTTP response: the sandbox's server (hyper 1) sends 500 in place
+/// of most of them, and 101 would switch protocols. RFC 9110 defines no class above 5xx. A 2xx status with a `body` makes a malformed success response; without
+/// one, the JSON error object says `"succeed": false`.
+pub const FAULT_STATUSES: RangeInclusive<u16> = 200..=599;
 
 /// A replacement for the send endpoint's normal handling.
 ///
@@ -62,6 +71,51 @@ impl Fault {
             Fault::Redirect { .. } => "redirect",
         }
     }
+
+    /// Checks that the fault can be sent as HTTP: a status in [`FAULT_STATUSES`], and a
+    /// `Retry-After` or `Location` that is a valid header value.
+    ///
+    /// A send that gets a fault failing this check gets a 500 `invalid_fault` response, so code
+    /// that builds faults from user input should call this first and report the message.
+    ///
+    /// ```
+    /// use clearline_sandbox::Fault;
+    ///
+    /// let informational = Fault::Status { status: 103, retry_after: None, body: None };
+    /// assert!(informational.check().is_err());
+    /// ```
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Fault::Status {
+                status,
+                retry_after,
+                ..
+            } => {
+                if !FAULT_STATUSES.contains(status) {
+                    return Err(format!(
+                        "status {status} cannot be injected; pass an HTTP status from {} to {}, \
+                         such as 429, 500 or 503",
+                        FAULT_STATUSES.start(),
+                        FAULT_STATUSES.end()
+                    ));
+                }
+                match retry_after {
+                    Some(value) if HeaderValue::from_str(value).is_err() => Err(format!(
+                        "the Retry-After {value:?} is not a valid header value; pass seconds \
+                         such as \"2\" or an HTTP date"
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Fault::Redirect { location } if HeaderValue::from_str(location).is_err() => {
+                Err(format!(
+                    "the redirect location {location:?} is not a valid header value; pass a \
+                     URL without control characters"
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The body of `POST /sandbox/faults`.
@@ -90,9 +144,11 @@ impl FaultRequest {
                 let status = self
                     .status
                     .ok_or("kind \"status\" needs \"status\", such as 429, 500 or 503")?;
-                if !(100..=999).contains(&status) {
+                if !FAULT_STATUSES.contains(&status) {
                     return Err(format!(
-                        "\"status\" is {status}; pass an HTTP status from 100 to 999"
+                        "\"status\" is {status}; pass an HTTP status from {} to {}",
+                        FAULT_STATUSES.start(),
+                        FAULT_STATUSES.end()
                     ));
                 }
                 Fault::Status {
@@ -208,6 +264,35 @@ mod tests {
             .err()
             .unwrap_or_default();
         assert!(message.contains("needs \"status\""), "{message}");
+    }
+
+    #[test]
+    fn fault_check_rejects_unsendable_statuses() {
+        let status = |status| Fault::Status {
+            status,
+            retry_after: None,
+            body: None,
+        };
+        for rejected in [0, 100, 199, 600, 999] {
+            assert!(status(rejected).check().is_err(), "{rejected}");
+        }
+        for accepted in [200, 307, 429, 599] {
+            assert_eq!(status(accepted).check(), Ok(()), "{accepted}");
+        }
+    }
+
+    #[test]
+    fn fault_check_rejects_header_values_with_newlines() {
+        let retry_after = Fault::Status {
+            status: 429,
+            retry_after: Some("2\n".into()),
+            body: None,
+        };
+        let redirect = Fault::Redirect {
+            location: "http://127.0.0.1/\r\nX: y".into(),
+        };
+        assert!(retry_after.check().is_err());
+        assert!(redirect.check().is_err());
     }
 
     #[test]

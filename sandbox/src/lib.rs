@@ -59,7 +59,7 @@ pub use config::{
     DEFAULT_MAX_CONCURRENT_CALLBACKS,
 };
 pub use error::SandboxError;
-pub use fault::Fault;
+pub use fault::{Fault, FAULT_STATUSES};
 pub use record::{ApiKeyCheck, CallbackAttempt, CallbackOutcome, ReceivedMessage, RecordedRequest};
 pub use routes::SEND_PATH;
 pub use sandbox::Sandbox;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import select
 import socket
@@ -12,7 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
+import clearline
 import pytest
 
 API_KEY = "test_key_not_real_0000"
@@ -168,6 +171,32 @@ def unused_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+CLIENT_CLASSES = ("Client", "AsyncClient")
+"""The client classes the shared vectors run through, for ``pytest.mark.parametrize``."""
+
+
+def send_with(
+    client_class: str,
+    options: dict[str, Any],
+    phone: str,
+    message: str,
+    callback_url: str | None = None,
+) -> clearline.SendReceipt:
+    """Send one SMS with a new ``client_class`` built from ``options``, and close it.
+
+    An ``AsyncClient`` sends on a fresh event loop, so sync tests can run both classes.
+    """
+    if client_class == "Client":
+        with clearline.Client(**options) as client:
+            return client.send(phone, message, callback_url=callback_url)
+
+    async def send_async() -> clearline.SendReceipt:
+        async with clearline.AsyncClient(**options) as client:
+            return await client.send(phone, message, callback_url=callback_url)
+
+    return asyncio.run(send_async())
 
 
 def json_reply(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:

@@ -119,9 +119,61 @@ def test_client_option_out_of_range(options: dict[str, Any], message: str) -> No
     assert message in str(raised.value)
 
 
-def test_client_key_with_lone_surrogate_is_rejected() -> None:
-    with pytest.raises(clearline.ConfigurationError, match="HTTP header cannot carry"):
-        clearline.Client("test_key_\ud800_0000", base_url="http://127.0.0.1:9")
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"api_key": "test_key_\ud800_0000"},
+        {"environment": "\ud800"},
+        {"base_url": "http://127.0.0.1/\ud800"},
+    ],
+    ids=["api_key", "environment", "base_url"],
+)
+@pytest.mark.parametrize("client_class", [clearline.Client, clearline.AsyncClient])
+def test_client_option_with_lone_surrogate_is_rejected(
+    client_class: type[clearline.Client], options: dict[str, Any]
+) -> None:
+    arguments = {"api_key": API_KEY, **options}
+    (name,) = options
+
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        client_class(**arguments)
+
+    message = str(raised.value)
+    assert f"{client_class.__name__}() argument '{name}' is not valid Unicode" in message
+    assert "\ufffd" not in message
+    assert "test_key" not in message
+
+
+@pytest.mark.parametrize(
+    ("arguments", "name"),
+    [
+        ({"message_id": "msg_\ud800", "phone": "+12025551234"}, "message_id"),
+        ({"message_id": "msg_1", "phone": "+1202555\udc00"}, "phone"),
+        ({"message_id": "msg_1", "phone": "+12025551234", "encoding": "\ud800"}, "encoding"),
+    ],
+)
+def test_send_receipt_lone_surrogate_names_argument(arguments: dict[str, Any], name: str) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline.SendReceipt(**arguments)
+
+    assert f"SendReceipt() argument '{name}' is not valid Unicode" in str(raised.value)
+
+
+def test_send_receipt_wrong_type_names_argument() -> None:
+    with pytest.raises(TypeError, match=r"SendReceipt\(\) argument 'phone' must be str, not int"):
+        clearline.SendReceipt("msg_1", 12025551234)  # type: ignore[arg-type]
+
+
+def test_client_env_key_not_utf8_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # surrogateescape turns "\udcff" into the byte 0xFF in the process environment.
+    monkeypatch.setenv("CLEARLINE_API_KEY", "test_key_\udcff")
+
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline.Client(base_url="http://127.0.0.1:9")
+
+    message = str(raised.value)
+    assert "CLEARLINE_API_KEY: it is not valid UTF-8" in message
+    assert "no API key" not in message
 
 
 def test_client_wrong_key_type_never_echoes_value() -> None:

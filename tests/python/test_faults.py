@@ -4,7 +4,8 @@ Each case runs against :class:`FaultServer`, a raw-socket server on 127.0.0.1 th
 close or reset a connection and write any bytes. Cases with a ``sandbox`` fault run a second
 time against the in-process sandbox, which counts the POSTs it saw in ``/sandbox/requests``.
 Both check the error class, ``maybe_sent``, the attempts and the number of POSTs, so a fault
-that may have sent the SMS is never sent twice. The format is in tests/vectors/README.md.
+that may have sent the SMS is never sent twice. Every case runs through ``Client`` and
+``AsyncClient``. The format is in tests/vectors/README.md.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import clearline
 import pytest
 from clearline.testing import Fault, Sandbox
-from conftest import API_KEY, unused_port
+from conftest import API_KEY, CLIENT_CLASSES, send_with, unused_port
 from test_vectors import ERROR_CLASSES, VECTORS_DIR, text
 
 CASES = json.loads((VECTORS_DIR / "faults.json").read_text(encoding="utf-8"))["cases"]
@@ -251,22 +252,24 @@ def check_outcome(
     assert API_KEY not in str(outcome)
 
 
-def send(client: clearline.Client) -> object:
+def send(client_class: str, options: dict[str, Any]) -> object:
+    """Send one SMS; return the receipt or the ``ClearLineError`` raised."""
     try:
-        return client.send("+12025551234", "Your code is 0420")
+        return send_with(client_class, options, "+12025551234", "Your code is 0420")
     except clearline.ClearLineError as err:
         return err
 
 
+@pytest.mark.parametrize("client_class", CLIENT_CLASSES)
 @pytest.mark.parametrize("case", [pytest.param(case, id=case["name"]) for case in CASES])
-def test_fault(case: dict[str, Any]) -> None:
+def test_fault(case: dict[str, Any], client_class: str) -> None:
     trap = TrapListener()
     server = FaultServer(case["replies"], trap.url) if case["replies"] else None
     base_url = server.base_url if server else f"http://127.0.0.1:{unused_port()}"
     try:
-        client = clearline.Client(API_KEY, base_url=base_url, **client_options(case))
+        options = {"api_key": API_KEY, "base_url": base_url, **client_options(case)}
 
-        outcome = send(client)
+        outcome = send(client_class, options)
 
         posts = server.posts if server else 0
         check_outcome(case, outcome, posts, case["expect"].get("message_id"))
@@ -302,10 +305,13 @@ def sandbox_posts(sandbox: Sandbox) -> int:
     return sum(1 for request in requests if request["method"] == "POST")
 
 
+@pytest.mark.parametrize("client_class", CLIENT_CLASSES)
 @pytest.mark.parametrize(
     "case", [pytest.param(case, id=case["name"]) for case in CASES if "sandbox" in case]
 )
-def test_fault_from_sandbox(case: dict[str, Any], clearline_sandbox: Sandbox) -> None:
+def test_fault_from_sandbox(
+    case: dict[str, Any], client_class: str, clearline_sandbox: Sandbox
+) -> None:
     trap = TrapListener()
     try:
         options = client_options(case)
@@ -318,7 +324,8 @@ def test_fault_from_sandbox(case: dict[str, Any], clearline_sandbox: Sandbox) ->
             times = options["max_retries"] + 1
         clearline_sandbox.inject_fault(sandbox_fault(case["sandbox"], trap.url), times)
 
-        outcome = send(clearline_sandbox.client(**options))
+        options.update(api_key=clearline_sandbox.api_key, base_url=clearline_sandbox.base_url)
+        outcome = send(client_class, options)
 
         check_outcome(case, outcome, sandbox_posts(clearline_sandbox), None)
         accepted = 1 if "message_id" in case["expect"] else 0

@@ -12,7 +12,7 @@ from multiprocessing.connection import Connection
 
 import clearline
 import pytest
-from clearline.testing import Sandbox
+from clearline.testing import Fault, Sandbox
 
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="fork is tested on Linux"),
@@ -122,3 +122,42 @@ def test_fork_during_sends_in_another_thread(clearline_sandbox: Sandbox) -> None
         sender.join()
 
     assert set(results) <= set(sent_message_ids(clearline_sandbox)), results
+
+
+def use_sandbox_in_child(connection: Connection, sandbox: Sandbox) -> None:
+    """Send back the outcome of each sandbox method in the child, one line each."""
+    calls: list[tuple[str, Callable[[], object]]] = [
+        ("messages", sandbox.messages),
+        ("base_url", lambda: sandbox.base_url),
+        ("client", sandbox.client),
+        ("inject_fault", lambda: sandbox.inject_fault(Fault.status(500))),
+        ("wait_for_callbacks", lambda: sandbox.wait_for_callbacks(0)),
+        ("start", sandbox.start),
+        ("stop", sandbox.stop),
+    ]
+    lines = []
+    for name, call in calls:
+        try:
+            call()
+            lines.append(f"{name}: returned")
+        except RuntimeError as err:
+            lines.append(f"{name}: {err}")
+    connection.send("\n".join(lines))
+
+
+def test_fork_sandbox_methods_raise_in_child(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.client().send("+12025551234", "from the parent")
+
+    outcomes = dict(
+        line.split(": ", 1)
+        for line in run_in_child(use_sandbox_in_child, clearline_sandbox).split("\n")
+    )
+
+    for name in ("messages", "base_url", "client", "inject_fault", "wait_for_callbacks", "start"):
+        assert "cannot be used after fork()" in outcomes[name], (name, outcomes[name])
+        assert "create and start a new Sandbox" in outcomes[name]
+    assert outcomes["stop"] == "returned"
+    # The parent's sandbox keeps its records and keeps serving.
+    assert len(clearline_sandbox.messages()) == 1
+    clearline_sandbox.client().send("+12025551234", "parent again")
+    assert len(clearline_sandbox.messages()) == 2

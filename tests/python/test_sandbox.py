@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import clearline
 import pytest
@@ -197,6 +198,23 @@ def test_sandbox_zero_max_message_chars_is_rejected() -> None:
         Sandbox(max_message_chars=0)
 
 
+@pytest.mark.parametrize(
+    ("build", "argument"),
+    [
+        (lambda: Fault.redirect("http://127.0.0.1/\ud800"), "Fault.redirect() argument 'location'"),
+        (lambda: Fault.status(500, body="\ud800"), "Fault.status() argument 'body'"),
+        (lambda: Fault.status(429, retry_after="\ud800"), "Fault.status() argument 'retry_after'"),
+        (lambda: Sandbox(api_key="key_\ud800"), "Sandbox() argument 'api_key'"),
+    ],
+    ids=["redirect", "status_body", "status_retry_after", "sandbox_api_key"],
+)
+def test_sandbox_lone_surrogate_names_argument(build: Callable[[], object], argument: str) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        build()
+
+    assert f"{argument} is not valid Unicode" in str(raised.value)
+
+
 def test_sandbox_wrong_option_type() -> None:
     with pytest.raises(TypeError, match="argument 'callback_delay' must be a number of seconds"):
         Sandbox(callback_delay="fast")  # type: ignore[arg-type]
@@ -252,3 +270,83 @@ async def test_sandbox_async_round_trip() -> None:
 async def test_sandbox_async_wait_times_out(clearline_sandbox: Sandbox) -> None:
     with pytest.raises(TimeoutError):
         await clearline_sandbox.wait_for_callbacks_async(1, timeout=0.05)
+
+
+@pytest.mark.parametrize("status", [-1, 99, 100, 103, 199, 600, 1000, 70000])
+def test_fault_status_out_of_range_is_rejected(status: int) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        Fault.status(status)
+
+    message = str(raised.value)
+    assert f"status {status} cannot be injected" in message
+    assert "from 200 to 599" in message
+
+
+def test_fault_status_wrong_type_names_argument() -> None:
+    with pytest.raises(TypeError, match=r"Fault\.status\(\) argument 'status' must be int"):
+        Fault.status(True)
+
+
+def test_fault_status_bad_retry_after_is_rejected() -> None:
+    with pytest.raises(clearline.ConfigurationError, match="Retry-After"):
+        Fault.status(429, retry_after="2\n")
+
+
+def test_fault_status_200_answers_rejection(clearline_sandbox: Sandbox) -> None:
+    clearline_sandbox.inject_fault(Fault.status(200))
+
+    with pytest.raises(clearline.RejectedError) as raised:
+        clearline_sandbox.client(max_retries=0).send("+12025551234", "Hi")
+
+    assert raised.value.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "seconds", [3600.5, 1e9, 1e300, 10**400], ids=["hour", "1e9", "1e300", "int"]
+)
+def test_fault_latency_over_an_hour_is_rejected(seconds: float) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        Fault.latency(seconds)
+
+    message = str(raised.value)
+    assert "of at most 3600" in message
+    assert len(message) < 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (Fault.status(429, retry_after="2"), "Fault.status(429, retry_after='2')"),
+        (Fault.status(429, retry_after=2), "Fault.status(429, retry_after='2')"),
+        (Fault.status(400, body='{"a": 1}'), """Fault.status(400, body='{"a": 1}')"""),
+        (Fault.status(503), "Fault.status(503)"),
+        (Fault.latency(0.25), "Fault.latency(0.25)"),
+        (Fault.close_connection(), "Fault.close_connection()"),
+        (Fault.non_json_body(), "Fault.non_json_body()"),
+        (Fault.redirect("http://127.0.0.1:9/x"), "Fault.redirect('http://127.0.0.1:9/x')"),
+    ],
+)
+def test_fault_repr_shows_constructor_call(fault: Fault, expected: str) -> None:
+    assert repr(fault) == expected
+
+
+@pytest.mark.parametrize("times", [-1, 2**32])
+def test_sandbox_inject_fault_times_out_of_range(clearline_sandbox: Sandbox, times: int) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline_sandbox.inject_fault(Fault.status(500), times=times)
+
+    assert f"invalid times: {times}; pass a whole number from 0 to 4294967295" in str(raised.value)
+    assert clearline_sandbox.pending_faults == 0
+
+
+def test_sandbox_wait_for_callbacks_negative_count(clearline_sandbox: Sandbox) -> None:
+    with pytest.raises(clearline.ConfigurationError, match="invalid count: -1; pass a whole"):
+        clearline_sandbox.wait_for_callbacks(-1)
+
+
+@pytest.mark.asyncio
+async def test_sandbox_wait_for_callbacks_async_negative_count(
+    clearline_sandbox: Sandbox,
+) -> None:
+    with pytest.raises(clearline.ConfigurationError, match="invalid count: -1; pass a whole"):
+        await clearline_sandbox.wait_for_callbacks_async(-1)

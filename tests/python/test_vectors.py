@@ -1,5 +1,7 @@
 """Every case of the shared test vectors in tests/vectors/, run against the installed wheel.
 
+Send and response cases run through both ``Client`` and ``AsyncClient``.
+
 The format is described in tests/vectors/README.md. CLEARLINE_VECTORS_DIR points the runner at
 another folder of vector files.
 """
@@ -16,7 +18,7 @@ from typing import Any
 
 import clearline
 import pytest
-from conftest import API_KEY, FakeClearLine, Reply
+from conftest import API_KEY, CLIENT_CLASSES, FakeClearLine, Reply, send_with
 
 VECTORS_DIR = Path(os.environ.get("CLEARLINE_VECTORS_DIR", Path(__file__).parents[1] / "vectors"))
 
@@ -90,21 +92,24 @@ def check_error(
     assert API_KEY not in repr(err)
 
 
+@pytest.mark.parametrize("client_class", CLIENT_CLASSES)
 @pytest.mark.parametrize("case", load_cases("send_inputs.json"))
-def test_send_input(case: dict[str, Any], server: FakeClearLine) -> None:
-    client = clearline.Client(
-        API_KEY,
-        base_url=server.base_url,
-        max_retries=0,
-        max_message_chars=case.get("max_message_chars", 1600),
-    )
+def test_send_input(case: dict[str, Any], client_class: str, server: FakeClearLine) -> None:
+    options = {
+        "api_key": API_KEY,
+        "base_url": server.base_url,
+        "max_retries": 0,
+        "max_message_chars": case.get("max_message_chars", 1600),
+    }
     expect = case["expect"]
 
     def send() -> clearline.SendReceipt:
-        return client.send(
+        return send_with(
+            client_class,
+            options,
             text(case["phone"]),
             text(case["message"]),
-            callback_url=optional_text(case.get("callback_url")),
+            optional_text(case.get("callback_url")),
         )
 
     if "error" in expect:
@@ -131,20 +136,21 @@ def http_date_in(text_value: str) -> str:
     return text_value[:start] + date + text_value[end + 1 :]
 
 
+@pytest.mark.parametrize("client_class", CLIENT_CLASSES)
 @pytest.mark.parametrize("case", load_cases("responses.json"))
-def test_response(case: dict[str, Any], server: FakeClearLine) -> None:
+def test_response(case: dict[str, Any], client_class: str, server: FakeClearLine) -> None:
     headers = {name: http_date_in(value) for name, value in case.get("headers", {}).items()}
     server.script(Reply(case["status"], body_bytes(case.get("body", "")), headers))
-    client = clearline.Client(API_KEY, base_url=server.base_url, max_retries=0)
+    options = {"api_key": API_KEY, "base_url": server.base_url, "max_retries": 0}
     expect = case["expect"]
 
     if "message_id" in expect:
-        receipt = client.send("+12025551234", "Hi")
+        receipt = send_with(client_class, options, "+12025551234", "Hi")
         assert receipt.message_id == expect["message_id"]
         assert receipt.attempts == 1
     else:
         with pytest.raises(clearline.ClearLineError) as raised:
-            client.send("+12025551234", "Hi")
+            send_with(client_class, options, "+12025551234", "Hi")
         err = raised.value
         check_error(err, expect)
         if "retry_after_seconds" in expect:

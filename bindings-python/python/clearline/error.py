@@ -35,6 +35,7 @@ class ClearLineError(Exception):
     """Base class of every error the ClearLine client raises.
 
     Attributes:
+        message: The error message, the same as ``str(error)``.
         code: A stable identifier of the error kind, such as ``"CLEARLINE_RATE_LIMITED"``, the
             same as the ``code`` of the Node package's errors.
         status_code: The HTTP status ClearLine answered, or None when there was no response.
@@ -74,7 +75,11 @@ class ClearLineError(Exception):
 
 
 class ConfigurationError(ClearLineError, ValueError):
-    """The client could not be built: no API key, an invalid base URL or option."""
+    """An invalid client or sandbox setting: no API key, an invalid base URL or option.
+
+    Also raised for an argument out of range or holding a lone surrogate where the value is not
+    a request field (``Sandbox.inject_fault(times=...)``, ``SendReceipt(...)``, ``Fault``).
+    """
 
     code: ClassVar[str] = "CLEARLINE_CONFIGURATION"
 

@@ -4,10 +4,12 @@
 //! it serves requests while a blocking `Client.send` waits with the GIL released, and while an
 //! asyncio loop runs. This module only converts its configuration, records and errors.
 //!
-//! The records it returns are in `record.rs`.
+//! The records it returns are in `record.rs`, and the faults it injects in `fault.rs`.
 //!
-//! NOTE: a sandbox does not survive `fork()`: its server runs on the parent's runtime, so a
-//! forked child must start its own.
+//! A sandbox does not survive `fork()`: its server runs on the parent's runtime, whose threads
+//! the child does not have. In a forked child its methods raise `RuntimeError` saying so, rather
+//! than return the records the parent had at the fork, and `stop()` leaks the server without
+//! stopping it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,35 +25,58 @@ use crate::convert::{self, py_repr, Arg};
 use crate::error::ToException;
 use crate::runtime;
 
+mod fault;
 mod record;
 
+pub(crate) use fault::Fault;
 pub(crate) use record::{CallbackAttempt, CallbackOutcome, ReceivedMessage};
 
-/// A ClearLine simulator on 127.0.0.1, started by `with` / `async with` or `start()`.
+/// A ClearLine simulator on 127.0.0.1, for tests and demos.
+///
+/// Start it with `with` / `async with` or `start()`.
 #[pyclass(frozen, subclass, module = "clearline.testing")]
 pub(crate) struct Sandbox {
     config: SandboxConfig,
-    running: Mutex<Option<Arc<clearline_sandbox::Sandbox>>>,
+    /// Locked only while attached and without calling Python, like the runtime's slot, so a
+    /// fork never leaves it locked in the child.
+    running: Mutex<Option<Running>>,
+}
+
+/// A started server and the id of the process that started it.
+struct Running {
+    pid: u32,
+    sandbox: Arc<clearline_sandbox::Sandbox>,
 }
 
 impl Sandbox {
-    /// Returns the running sandbox, or the error for one not started or already stopped.
+    /// Returns the running sandbox, or the error for one not started, already stopped, or
+    /// started before a fork.
     fn running(&self) -> PyResult<Arc<clearline_sandbox::Sandbox>> {
         let running = self
             .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        running.clone().ok_or_else(|| {
-            PyRuntimeError::new_err(
+        match &*running {
+            Some(running) if running.pid == std::process::id() => Ok(running.sandbox.clone()),
+            Some(running) => Err(forked_error(running.pid)),
+            None => Err(PyRuntimeError::new_err(
                 "the sandbox is not running; use it inside `with Sandbox() as sandbox:` (or \
                  `async with`), or call start() first",
-            )
-        })
+            )),
+        }
     }
 
     fn start_blocking(&self, py: Python<'_>) -> PyResult<()> {
-        if self.running().is_ok() {
-            return Ok(());
+        {
+            let running = self
+                .running
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match &*running {
+                Some(running) if running.pid == std::process::id() => return Ok(()),
+                Some(running) => return Err(forked_error(running.pid)),
+                None => {}
+            }
         }
         let config = self.config.clone();
         let started = runtime::block_on(py, clearline_sandbox::Sandbox::start(config))?;
@@ -60,7 +85,10 @@ impl Sandbox {
             .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *running = Some(Arc::new(sandbox));
+        *running = Some(Running {
+            pid: std::process::id(),
+            sandbox: Arc::new(sandbox),
+        });
         Ok(())
     }
 
@@ -86,12 +114,50 @@ impl Sandbox {
         class.call((sandbox.api_key(),), Some(&kwargs))
     }
 
+    /// Takes the running sandbox to stop it; `None` when there is none in this process.
     fn take_running(&self) -> Option<Arc<clearline_sandbox::Sandbox>> {
-        self.running
+        let running = self
+            .running
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
+            .take()?;
+        forget_if_forked(running)
     }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let running = self
+            .running
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(running) = running {
+            // Dropped at the end of the statement when this process started it.
+            forget_if_forked(running);
+        }
+    }
+}
+
+/// Returns the sandbox when this process started it. In a forked child it leaks it instead:
+/// stopping or dropping it would wait on the parent's runtime, whose threads the child does not
+/// have (see `runtime.rs`).
+fn forget_if_forked(running: Running) -> Option<Arc<clearline_sandbox::Sandbox>> {
+    if running.pid == std::process::id() {
+        Some(running.sandbox)
+    } else {
+        std::mem::forget(running.sandbox);
+        None
+    }
+}
+
+/// Builds the error for a sandbox used in a process forked after it started.
+fn forked_error(owner: u32) -> PyErr {
+    PyRuntimeError::new_err(format!(
+        "this Sandbox was started in process {owner} and cannot be used after fork(), because \
+         its server runs on that process's threads; create and start a new Sandbox in this \
+         process"
+    ))
 }
 
 /// Stops a sandbox that no other reference keeps, waiting for its tasks; otherwise cancels them
@@ -285,10 +351,12 @@ impl Sandbox {
     fn wait_for_callbacks(
         &self,
         py: Python<'_>,
-        count: usize,
+        count: &Bound<'_, PyAny>,
         timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<CallbackOutcome>> {
-        let timeout = wait_timeout(timeout, "Sandbox.wait_for_callbacks")?;
+        let function = "Sandbox.wait_for_callbacks";
+        let count = convert::count(count, Arg::new(function, "count"), 0)? as usize;
+        let timeout = wait_timeout(timeout, function)?;
         let sandbox = self.running()?;
         let waited = runtime::block_on(py, async move {
             sandbox.wait_for_callbacks(count, timeout).await
@@ -302,10 +370,12 @@ impl Sandbox {
     fn wait_for_callbacks_async<'py>(
         &self,
         py: Python<'py>,
-        count: usize,
+        count: &Bound<'py, PyAny>,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = wait_timeout(timeout, "Sandbox.wait_for_callbacks_async")?;
+        let function = "Sandbox.wait_for_callbacks_async";
+        let count = convert::count(count, Arg::new(function, "count"), 0)? as usize;
+        let timeout = wait_timeout(timeout, function)?;
         let sandbox = self.running()?;
         future_into_py(py, async move {
             let outcomes = sandbox.wait_for_callbacks(count, timeout).await?;
@@ -319,8 +389,12 @@ impl Sandbox {
     }
 
     /// Make the next `times` sends get `fault` instead of the normal response.
-    #[pyo3(signature = (fault, times=1))]
-    fn inject_fault(&self, fault: &Fault, times: u32) -> PyResult<()> {
+    #[pyo3(signature = (fault, times=None), text_signature = "($self, fault, times=1)")]
+    fn inject_fault(&self, fault: &Fault, times: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let times = match times {
+            Some(times) => convert::count(times, Arg::new("Sandbox.inject_fault", "times"), 0)?,
+            None => 1,
+        };
         self.running()?.inject_fault(fault.fault.clone(), times);
         Ok(())
     }
@@ -376,72 +450,5 @@ fn sandbox_error(err: &SandboxError) -> PyErr {
 impl ToException for SandboxError {
     fn to_exception<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         Ok(sandbox_error(self).into_value(py).into_bound(py).into_any())
-    }
-}
-
-/// A fault to inject into the next sends, built with the static methods.
-#[pyclass(frozen, module = "clearline.testing")]
-pub(crate) struct Fault {
-    fault: clearline_sandbox::Fault,
-}
-
-#[pymethods]
-impl Fault {
-    /// Answer with `status`, an optional `Retry-After` and an optional body.
-    #[staticmethod]
-    #[pyo3(signature = (status, *, retry_after=None, body=None))]
-    fn status(
-        status: u16,
-        retry_after: Option<&Bound<'_, PyAny>>,
-        body: Option<String>,
-    ) -> PyResult<Self> {
-        let retry_after = match retry_after.filter(|value| !value.is_none()) {
-            None => None,
-            Some(value) => Some(value.str()?.to_string()),
-        };
-        Ok(Fault {
-            fault: clearline_sandbox::Fault::Status {
-                status,
-                retry_after,
-                body,
-            },
-        })
-    }
-
-    /// Handle the send normally, but hold the response back `seconds`.
-    #[staticmethod]
-    fn latency(seconds: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let delay = convert::seconds(seconds, Arg::new("Fault.latency", "seconds"))?;
-        Ok(Fault {
-            fault: clearline_sandbox::Fault::Latency(delay),
-        })
-    }
-
-    /// Read the request, then close the connection without answering.
-    #[staticmethod]
-    fn close_connection() -> Self {
-        Fault {
-            fault: clearline_sandbox::Fault::CloseConnection,
-        }
-    }
-
-    /// Answer 200 with an HTML page instead of JSON.
-    #[staticmethod]
-    fn non_json_body() -> Self {
-        Fault {
-            fault: clearline_sandbox::Fault::NonJsonBody,
-        }
-    }
-
-    /// Answer 307 Temporary Redirect to `location`.
-    #[staticmethod]
-    fn redirect(location: String) -> Self {
-        Fault {
-            fault: clearline_sandbox::Fault::Redirect { location },
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!("Fault.{}(...)", self.fault.kind())
     }
 }
