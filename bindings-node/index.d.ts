@@ -366,7 +366,10 @@ export interface CallbackOutcome {
 
 /** A replacement for the sandbox's normal handling of a send. */
 export type Fault =
-  /** Responds with `status`, an optional `Retry-After` and an optional body. */
+  /**
+   * Responds with `status` (200 to 599), an optional `Retry-After` and an optional body. A 2xx
+   * with a body is a malformed success; without one, the body says `"succeed": false`.
+   */
   | { kind: 'status'; status: number; retryAfter?: string | undefined; body?: string | undefined }
   /**
    * Handles the send normally on arrival, then holds the response back `ms` milliseconds. The

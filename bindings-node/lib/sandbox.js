@@ -284,7 +284,7 @@ function checkFault(fault) {
   checkKnownKeys('fault', checked, FAULT_PROPERTIES[/** @type {keyof typeof FAULT_PROPERTIES} */ (kind)], `a '${kind}' fault`)
   switch (kind) {
     case 'status': {
-      const status = optionalInteger('fault.status', checked.status, 100, 999)
+      const status = optionalInteger('fault.status', checked.status, 200, 599)
       if (status === undefined) {
         throw invalidType('fault.status', 'of type number', checked.status)
       }

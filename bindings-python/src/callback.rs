@@ -19,7 +19,7 @@ use pyo3::types::{
 };
 use smallvec::SmallVec;
 
-use crate::convert::{is_mapping, mapping_get, py_repr, Arg};
+use crate::convert::{is_mapping, mapping_get, option_text, plain_text, py_repr, Arg};
 use crate::error::ErrorExt;
 
 /// Parse a delivery report from a callback body.
@@ -206,21 +206,25 @@ impl DeliveryReport {
     #[new]
     #[pyo3(signature = (message_id, status, external_status=None, reason=None))]
     fn new(
-        message_id: &str,
+        message_id: &Bound<'_, PyAny>,
         status: &Bound<'_, PyAny>,
-        external_status: Option<&str>,
-        reason: Option<&str>,
+        external_status: Option<&Bound<'_, PyAny>>,
+        reason: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let Ok(status) = status.cast::<PyString>() else {
-            return Err(
-                Arg::new("DeliveryReport", "status").type_error("str or DeliveryStatus", status)
-            );
-        };
+        let arg = |name| Arg::new("DeliveryReport", name);
+        let message_id = plain_text(message_id, arg("message_id"))?;
+        // A DeliveryStatus member is a str, so both forms take this path.
+        if !status.is_instance_of::<PyString>() {
+            return Err(arg("status").type_error("str or DeliveryStatus", status));
+        }
+        let status = plain_text(status, arg("status"))?;
+        let external_status = option_text(external_status, arg("external_status"))?;
+        let reason = option_text(reason, arg("reason"))?;
         Ok(DeliveryReport::new_from_parts(
-            message_id,
-            &DeliveryStatus::parse(&status.to_string_lossy()),
-            external_status,
-            reason,
+            &message_id,
+            &DeliveryStatus::parse(&status),
+            external_status.as_deref(),
+            reason.as_deref(),
         ))
     }
 

@@ -15,8 +15,9 @@ use crate::state::lock;
 /// The statuses a [`Fault::Status`] may carry.
 ///
 /// A 1xx status cannot end an HTTP response: the sandbox's server (hyper 1) sends 500 in place
-/// of most of them, and 101 would switch protocols. RFC 9110 defines no class above 5xx. A 2xx status with a `body` makes a malformed success response; without
-/// one, the JSON error object says `"succeed": false`.
+/// of most of them, and 101 would switch protocols. RFC 9110 defines no class above 5xx. A 2xx
+/// status with a `body` makes a malformed success response; without one, the JSON error object
+/// says `"succeed": false`.
 pub const FAULT_STATUSES: RangeInclusive<u16> = 200..=599;
 
 /// A replacement for the send endpoint's normal handling.

@@ -486,7 +486,7 @@ fn text_field<'a>(
 fn status_fault(status: u16, retry_after: Option<&str>, body: Option<String>) -> Response {
     let Ok(code) = StatusCode::from_u16(status) else {
         return invalid_fault(&format!(
-            "the injected status {status} is not an HTTP status; use one from 100 to 999"
+            "the injected status {status} is not an HTTP status; use one from 200 to 599"
         ));
     };
 

@@ -159,6 +159,30 @@ def test_send_receipt_lone_surrogate_names_argument(arguments: dict[str, Any], n
     assert f"SendReceipt() argument '{name}' is not valid Unicode" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("arguments", "name"),
+    [
+        ({"message_id": "msg_\ud800", "status": "Delivered"}, "message_id"),
+        ({"message_id": "msg_1", "status": "Queued\udc00"}, "status"),
+        ({"message_id": "msg_1", "status": "Delivered", "external_status": "\ud800"}, "external_status"),
+        ({"message_id": "msg_1", "status": "Delivered", "reason": "\ud800"}, "reason"),
+    ],
+)
+def test_delivery_report_lone_surrogate_names_argument(
+    arguments: dict[str, Any], name: str
+) -> None:
+    with pytest.raises(clearline.ConfigurationError) as raised:
+        clearline.DeliveryReport(**arguments)
+
+    assert f"DeliveryReport() argument '{name}' is not valid Unicode" in str(raised.value)
+
+
+def test_delivery_report_accepts_status_member() -> None:
+    report = clearline.DeliveryReport("msg_1", clearline.DeliveryStatus.DELIVERED)
+
+    assert report.status is clearline.DeliveryStatus.DELIVERED
+
+
 def test_send_receipt_wrong_type_names_argument() -> None:
     with pytest.raises(TypeError, match=r"SendReceipt\(\) argument 'phone' must be str, not int"):
         clearline.SendReceipt("msg_1", 12025551234)  # type: ignore[arg-type]

@@ -230,6 +230,16 @@ describe('fault objects', () => {
   /** @param {unknown} fault */
   const inject = (fault) => sandbox.injectFault(/** @type {any} */ (fault))
 
+  test('status outside 200 to 599 is out of range', () => {
+    for (const status of [100, 199, 600, 999]) {
+      assert.throws(() => inject({ kind: 'status', status }), (err) => {
+        assert.ok(err instanceof RangeError, String(err))
+        assert.equal(/** @type {{ code?: string }} */ (err).code, 'ERR_OUT_OF_RANGE')
+        return true
+      })
+    }
+  })
+
   test('unknown kind is an invalid value', () => {
     assert.throws(() => inject({ kind: 'explode' }), (err) => {
       assert.ok(err instanceof TypeError, String(err))
