@@ -164,7 +164,10 @@ def test_send_receipt_lone_surrogate_names_argument(arguments: dict[str, Any], n
     [
         ({"message_id": "msg_\ud800", "status": "Delivered"}, "message_id"),
         ({"message_id": "msg_1", "status": "Queued\udc00"}, "status"),
-        ({"message_id": "msg_1", "status": "Delivered", "external_status": "\ud800"}, "external_status"),
+        (
+            {"message_id": "msg_1", "status": "Delivered", "external_status": "\ud800"},
+            "external_status",
+        ),
         ({"message_id": "msg_1", "status": "Delivered", "reason": "\ud800"}, "reason"),
     ],
 )

@@ -113,7 +113,8 @@ def test_send_many_429_pauses_other_sends(clearline_sandbox: Sandbox) -> None:
     client = clearline_sandbox.client()
     started = time.time()
 
-    results = client.send_many([("+12025551234", f"m{index}") for index in range(12)], concurrency=4)
+    messages = [("+12025551234", f"m{index}") for index in range(12)]
+    results = client.send_many(messages, concurrency=4)
 
     assert all(isinstance(result, clearline.SendReceipt) for result in results)
     accepted = sorted(message.received_at - started for message in clearline_sandbox.messages())
