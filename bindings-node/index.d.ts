@@ -196,7 +196,7 @@ export declare class ClearLineError extends Error {
    * field such as `messageId` for `CLEARLINE_CALLBACK_PARSE`; otherwise null.
    */
   readonly field: string | null
-  /** The first characters (at most 200) of the response body, when there was one. */
+  /** The first characters (at most 200) of the response body; null when it was empty or blank. */
   readonly bodySnippet: string | null
   /** The phase in which a timeout fired, for `CLEARLINE_TIMEOUT`. */
   readonly timeoutPhase: TimeoutPhase | null

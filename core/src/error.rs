@@ -394,8 +394,8 @@ impl Error {
         self.inner.maybe_sent
     }
 
-    /// The first characters (at most [`MAX_BODY_SNIPPET_CHARS`]) of the response body, when
-    /// there was one.
+    /// The first characters (at most [`MAX_BODY_SNIPPET_CHARS`]) of the response body, or
+    /// `None` when the body was empty or blank.
     ///
     /// ```
     /// use clearline::response::{interpret, ResponseParts};
@@ -556,6 +556,7 @@ impl std::error::Error for Error {
 
 /// Quotes the start of a response body for an error message: at most
 /// [`MAX_BODY_SNIPPET_CHARS`] characters, invalid UTF-8 replaced, whitespace runs collapsed.
+/// Returns `None` for a body that is empty or holds only whitespace and control characters.
 pub(crate) fn body_snippet(body: &[u8]) -> Option<String> {
     if body.is_empty() {
         return None;
@@ -577,6 +578,9 @@ pub(crate) fn body_snippet(body: &[u8]) -> Option<String> {
         snippet.push(if is_space || ch.is_control() { ' ' } else { ch });
         count += 1;
     }
+    if snippet.trim().is_empty() {
+        return None;
+    }
     Some(snippet)
 }
 
@@ -591,6 +595,12 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), ErrorKind::ALL.len());
         assert!(codes.iter().all(|code| code.starts_with("CLEARLINE_")));
+    }
+
+    #[test]
+    fn body_snippet_blank_is_none() {
+        assert_eq!(body_snippet(b"  \n\t "), None);
+        assert_eq!(body_snippet(b"\x01\x02"), None);
     }
 
     #[test]

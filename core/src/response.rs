@@ -105,7 +105,8 @@ pub fn interpret(parts: &ResponseParts<'_>) -> Result<String> {
     let label = status_label(status);
     let quoted = match &snippet {
         Some(text) => format!(": {text}"),
-        None => " (empty body)".to_owned(),
+        None if parts.body.is_empty() => " (empty body)".to_owned(),
+        None => " (blank body)".to_owned(),
     };
     let fail = |kind: ErrorKind, maybe_sent: bool, message: String| {
         Error::new(kind, message)

@@ -15,7 +15,8 @@
 // The receiver then listens on 127.0.0.1:8080 (CLEARLINE_CALLBACK_PORT changes it). Staging
 // decides the outcomes itself, so only the arrival of every report is checked.
 //
-// The script exits with 1 when a report is missing or differs from the expected outcome.
+// The script exits with 1 when a report is missing or differs from the expected outcome, and with 2
+// when the staging settings are missing or invalid.
 //
 //   node demo.mjs
 
@@ -197,8 +198,17 @@ async function main () {
           'and CLEARLINE_DEMO_PHONES up to 3 comma-separated E.164 numbers.')
         return 2
       }
+      let client
+      try {
+        client = new Client({ environment: 'staging' })
+      } catch (err) {
+        if (err instanceof ClearLineError && err.code === 'CLEARLINE_CONFIGURATION') {
+          console.error(`The staging client could not be created: ${err.message}`)
+          return 2
+        }
+        throw err
+      }
       await receiver.listen(Number(process.env.CLEARLINE_CALLBACK_PORT ?? 8080))
-      const client = new Client({ environment: 'staging' })
       console.log(`Sending through ClearLine staging; reports to ${callbackUrl}`)
       const expectations = phones.map((phone) => ({ phone, status: null, externalStatus: null }))
       return await run(client, receiver, callbackUrl, expectations, STAGING_TIMEOUT_MS)

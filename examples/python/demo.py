@@ -14,7 +14,8 @@ To use ClearLine's staging API instead, set:
 The receiver then listens on 127.0.0.1:8080 (CLEARLINE_CALLBACK_PORT changes it). Staging decides
 the outcomes itself, so only the arrival of every report is checked.
 
-The script exits with 1 when a report is missing or differs from the expected outcome.
+The script exits with 1 when a report is missing or differs from the expected outcome, and with 2
+when the staging settings are missing or invalid.
 """
 
 from __future__ import annotations
@@ -219,10 +220,12 @@ def main() -> int:
             return 2
         port = int(os.environ.get("CLEARLINE_CALLBACK_PORT", "8080"))
         expectations = [Expectation(phone, None, None) for phone in phones]
-        with (
-            Receiver(port).running() as receiver,
-            clearline.Client(environment="staging") as client,
-        ):
+        try:
+            staging = clearline.Client(environment="staging")
+        except clearline.ConfigurationError as err:
+            print(f"The staging client could not be created: {err}", file=sys.stderr)
+            return 2
+        with Receiver(port).running() as receiver, staging as client:
             print(f"Sending through ClearLine staging; reports to {callback_url}")
             return run(client, receiver, callback_url, expectations, STAGING_TIMEOUT)
 

@@ -127,6 +127,7 @@ class DeliveryReport:
 
         Raises:
             TypeError: An argument is not a ``str`` (or None where allowed).
+            ConfigurationError: An argument is not valid Unicode (it holds a lone surrogate).
         """
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
@@ -429,7 +430,12 @@ class Fault:
         """Answer 200 with an HTML page, as a captive portal would."""
     @staticmethod
     def redirect(location: str) -> Fault:
-        """Answer 307 Temporary Redirect to ``location``."""
+        """Answer 307 Temporary Redirect to ``location``.
+
+        Raises:
+            ConfigurationError: ``location`` cannot be sent as a header value (a control
+                character or a lone surrogate).
+        """
 
 @final
 class ReceivedMessage:

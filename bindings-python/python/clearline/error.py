@@ -41,7 +41,7 @@ class ClearLineError(Exception):
         status_code: The HTTP status ClearLine answered, or None when there was no response.
         maybe_sent: True when the SMS may have gone out despite the error. Sending it again
             then risks a duplicate SMS; check first.
-        body_snippet: The first characters of the response body, when there was one.
+        body_snippet: The first characters of the response body; None when it was empty or blank.
         attempts: How many HTTP attempts the send made (0 when it failed before any I/O).
     """
 
