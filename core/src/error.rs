@@ -558,10 +558,10 @@ impl std::error::Error for Error {
 /// [`MAX_BODY_SNIPPET_CHARS`] characters, invalid UTF-8 replaced, whitespace runs collapsed.
 /// Returns `None` for a body that is empty or holds only whitespace and control characters.
 pub(crate) fn body_snippet(body: &[u8]) -> Option<String> {
-    if body.is_empty() {
+    let text = String::from_utf8_lossy(body);
+    if text.chars().all(|ch| ch.is_whitespace() || ch.is_control()) {
         return None;
     }
-    let text = String::from_utf8_lossy(body);
     let mut snippet = String::new();
     let mut count = 0;
     let mut last_was_space = false;
@@ -577,9 +577,6 @@ pub(crate) fn body_snippet(body: &[u8]) -> Option<String> {
         last_was_space = is_space;
         snippet.push(if is_space || ch.is_control() { ' ' } else { ch });
         count += 1;
-    }
-    if snippet.trim().is_empty() {
-        return None;
     }
     Some(snippet)
 }
@@ -601,6 +598,8 @@ mod tests {
     fn body_snippet_blank_is_none() {
         assert_eq!(body_snippet(b"  \n\t "), None);
         assert_eq!(body_snippet(b"\x01\x02"), None);
+        let nul_run = [&[0u8; 300][..], b" \n\t "].concat();
+        assert_eq!(body_snippet(&nul_run), None);
     }
 
     #[test]
