@@ -368,7 +368,7 @@ export interface CallbackOutcome {
 export type Fault =
   /**
    * Responds with `status` (200 to 599), an optional `Retry-After` and an optional body. A 2xx
-   * with a body is a malformed success; without one, the body says `"succeed": false`.
+   * with a body is a malformed success; without one, the body contains `"succeed": false`.
    */
   | { kind: 'status'; status: number; retryAfter?: string | undefined; body?: string | undefined }
   /**

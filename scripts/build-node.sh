@@ -28,7 +28,7 @@ if node -e '
     # the addon once more (about a minute in release) on the build after the first one in a fresh
     # target/ or after a dependency change. It sets NAPI_FORCE_BUILD_CLEARLINE_NODE only while
     # its type-definition cache in target/napi-rs/ lacks the crate, and napi-build reruns the
-    # build script when that variable changes, so the next build sees it unset. Builds after
+    # build script when that variable changes, so the next build finds it unset. Builds after
     # that one reuse the addon.
     build_args=(--platform --js native.js --dts native.d.ts)
     case "$profile" in

@@ -14,7 +14,7 @@ started_at=$SECONDS
 skipped=()
 
 # Runs one named stage and prints how long it took. A stage that exits with 77 (the usual "skip"
-# code) could not run on this machine and said why; the run goes on and lists it at the end.
+# code) could not run on this machine and printed why. The run goes on and lists it at the end.
 stage() {
     local name=$1
     shift

@@ -59,7 +59,7 @@ function checkKnownKeys(name, object, known, context) {
 /**
  * Throws for an own key of `object` that is a known name in another spelling: another case, or
  * with `_` or `-` (`callbackURL`, `callback_url`). Other extra keys are allowed, so a request can
- * be a record that carries fields of the caller's own; only a misspelled field would be lost.
+ * be a record with fields of the caller's own. Only a misspelled field would be lost.
  *
  * @param {string} name the argument's name, such as `request`
  * @param {Record<string, unknown>} object

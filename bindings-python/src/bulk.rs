@@ -12,7 +12,7 @@ use std::sync::Arc;
 use clearline::{BulkOptions, SendOptions, SendReceipt as CoreReceipt, SendRequest};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use tokio::sync::Notify;
 
 use crate::asyncio::{current_loop, LoopQueue};
@@ -90,6 +90,51 @@ fn split(
     (requests, rejected)
 }
 
+/// The keys of a message dict.
+const MESSAGE_KEYS: [&str; 3] = ["phone", "message", "callback_url"];
+
+/// Raises `TypeError` for a key of a message dict that is a known key in another spelling
+/// (`callbackUrl`, `Phone`), so a misspelled callback URL is not dropped without a word. Other
+/// extra keys are allowed. `known` is how many known keys the dict has: only a dict with more
+/// keys than that is read.
+fn check_lookalike_keys(
+    function: &str,
+    index: usize,
+    item: &Bound<'_, PyAny>,
+    known: usize,
+) -> PyResult<()> {
+    let Ok(dict) = item.cast::<PyDict>() else {
+        return Ok(());
+    };
+    if dict.len() <= known {
+        return Ok(());
+    }
+    for key in dict.keys() {
+        let Ok(key) = key.cast::<PyString>() else {
+            continue;
+        };
+        let key = key.to_string_lossy();
+        if MESSAGE_KEYS.contains(&key.as_ref()) {
+            continue;
+        }
+        let folded: String = key
+            .chars()
+            .filter(|ch| !matches!(ch, '_' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        if let Some(meant) = MESSAGE_KEYS
+            .iter()
+            .find(|name| name.replace('_', "") == folded)
+        {
+            return Err(PyTypeError::new_err(format!(
+                "{function}() argument 'messages': item {index} has the key '{key}', which is not \
+                 a known key; did you mean '{meant}'? Keys are case-sensitive"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Converts one message: a dict with `phone`, `message` and optional `callback_url`, or a
 /// `(phone, message[, callback_url])` tuple or list.
 fn message_entry(
@@ -113,11 +158,13 @@ fn message_entry(
                 ))
             })
         };
-        (
+        let fields = (
             required("phone")?,
             required("message")?,
             convert::mapping_get(item, "callback_url")?,
-        )
+        );
+        check_lookalike_keys(function, index, item, 2 + usize::from(fields.2.is_some()))?;
+        fields
     } else if item.is_instance_of::<PyTuple>() || item.is_instance_of::<PyList>() {
         let fields: Vec<Bound<'_, PyAny>> = item.try_iter()?.collect::<PyResult<_>>()?;
         match <[Bound<'_, PyAny>; 3]>::try_from(fields) {

@@ -17,7 +17,7 @@ use crate::state::lock;
 /// A 1xx status cannot end an HTTP response: the sandbox's server (hyper 1) sends 500 in place
 /// of most of them, and 101 would switch protocols. RFC 9110 defines no class above 5xx. A 2xx
 /// status with a `body` makes a malformed success response; without one, the JSON error object
-/// says `"succeed": false`.
+/// contains `"succeed": false`.
 pub const FAULT_STATUSES: RangeInclusive<u16> = 200..=599;
 
 /// A replacement for the send endpoint's normal handling.

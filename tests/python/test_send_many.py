@@ -123,6 +123,15 @@ def test_send_many_429_pauses_other_sends(clearline_sandbox: Sandbox) -> None:
     assert accepted[-1] >= 0.9, accepted
 
 
+def test_send_many_allows_extra_keys(server: FakeClearLine) -> None:
+    client = clearline.Client(API_KEY, base_url=server.base_url)
+    messages = [{"phone": "+12025551234", "message": "Hi", "order_id": 1042}]
+
+    results = client.send_many(messages)
+
+    assert isinstance(results[0], clearline.SendReceipt)
+
+
 def test_send_many_accepts_generator(server: FakeClearLine) -> None:
     client = clearline.Client(API_KEY, base_url=server.base_url)
 
@@ -143,6 +152,15 @@ def test_send_many_accepts_generator(server: FakeClearLine) -> None:
         ([{"phone": "+12025551234"}], "item 0 has no 'message' key"),
         ([("+12025551234", 5)], "argument 'messages[0].message' must be str, not int"),
         ([("+12025551234", "Hi", 5)], "argument 'messages[0].callback_url' must be str or None"),
+        (
+            [{"phone": "+12025551234", "message": "Hi", "callbackUrl": "https://a.example/h"}],
+            "item 0 has the key 'callbackUrl', which is not a known key; did you mean "
+            "'callback_url'?",
+        ),
+        (
+            [{"Phone": "+1", "phone": "+12025551234", "message": "Hi"}],
+            "item 0 has the key 'Phone', which is not a known key; did you mean 'phone'?",
+        ),
     ],
 )
 def test_send_many_wrong_shape_raises(server: FakeClearLine, messages: Any, message: str) -> None:

@@ -127,7 +127,7 @@ class DeliveryReport:
 
         Raises:
             TypeError: An argument is not a ``str`` (or None where allowed).
-            ConfigurationError: An argument is not valid Unicode (it holds a lone surrogate).
+            ConfigurationError: An argument is not valid Unicode (it contains a lone surrogate).
         """
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
@@ -149,7 +149,7 @@ def parse_callback(
 
     Raises:
         CallbackParseError: The body is not a delivery report: not JSON, not UTF-8, or a
-            required field (``field`` names it) is missing or not a string. Answer 400.
+            required field (``field`` names it) is missing or not a string. Respond with 400.
         TypeError: ``body`` is not one of the accepted types.
 
     Example:
@@ -230,8 +230,8 @@ class Client:
                 it). Nothing was sent.
             AuthenticationError: ClearLine rejected the API key (401 or 403).
             RejectedError: ClearLine did not accept the message.
-            RateLimitError: ClearLine answered 429 and the retries ran out.
-            ServerError: ClearLine answered with a 5xx status.
+            RateLimitError: ClearLine responded with 429 and the retries ran out.
+            ServerError: ClearLine responded with a 5xx status.
             UnexpectedResponseError: The response was not the API's (a redirect, an HTML
                 page, no ``messageId``).
             TimeoutError: The send timed out; ``maybe_sent`` says whether the SMS may have
@@ -251,11 +251,13 @@ class Client:
         """Send many SMS concurrently; return one receipt or one exception per message, in order.
 
         A failed message does not stop the others: its slot contains the exception :meth:`send`
-        would raise. A 429 answer pauses the whole batch for its ``Retry-After``.
+        would raise. A 429 response pauses the whole batch for its ``Retry-After``.
 
         Args:
             messages: Dicts with ``"phone"``, ``"message"`` and an optional
-                ``"callback_url"``, or ``(phone, message[, callback_url])`` tuples.
+                ``"callback_url"``, or ``(phone, message[, callback_url])`` tuples. Other
+                dict keys are allowed, except a known key in another spelling
+                (``"callbackUrl"``), which raises ``TypeError``.
             concurrency: The most sends in flight at once.
             on_progress: Called with ``(done, total)`` on the calling thread as sends finish.
             timeout: Seconds each send may take; None uses the client's.
@@ -392,7 +394,7 @@ class Fault:
     def status(
         status: int, *, retry_after: str | float | None = None, body: str | None = None
     ) -> Fault:
-        """Answer with an HTTP status, such as 429, 500 or 503.
+        """Respond with an HTTP status, such as 429, 500 or 503.
 
         A 4xx or 5xx status tests error handling. A 2xx status with a ``body`` makes a
         malformed success response. Without one, the JSON error object says
@@ -424,13 +426,13 @@ class Fault:
         """
     @staticmethod
     def close_connection() -> Fault:
-        """Read the request, then close the connection without answering."""
+        """Read the request, then close the connection without a response."""
     @staticmethod
     def non_json_body() -> Fault:
-        """Answer 200 with an HTML page, as a captive portal would."""
+        """Respond with 200 and an HTML page, as a captive portal would."""
     @staticmethod
     def redirect(location: str) -> Fault:
-        """Answer 307 Temporary Redirect to ``location``.
+        """Respond with 307 Temporary Redirect to ``location``.
 
         Raises:
             ConfigurationError: ``location`` cannot be sent as a header value (a control

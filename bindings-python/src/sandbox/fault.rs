@@ -33,7 +33,7 @@ impl Fault {
 
 #[pymethods]
 impl Fault {
-    /// Answer with `status`, an optional `Retry-After` and an optional body.
+    /// Respond with `status`, an optional `Retry-After` and an optional body.
     #[staticmethod]
     #[pyo3(signature = (status, *, retry_after=None, body=None))]
     fn status(
@@ -88,7 +88,7 @@ impl Fault {
         })
     }
 
-    /// Read the request, then close the connection without answering.
+    /// Read the request, then close the connection without a response.
     #[staticmethod]
     fn close_connection() -> Self {
         Fault {
@@ -96,7 +96,7 @@ impl Fault {
         }
     }
 
-    /// Answer 200 with an HTML page instead of JSON.
+    /// Respond with 200 and an HTML page instead of JSON.
     #[staticmethod]
     fn non_json_body() -> Self {
         Fault {
@@ -104,7 +104,7 @@ impl Fault {
         }
     }
 
-    /// Answer 307 Temporary Redirect to `location`.
+    /// Respond with 307 Temporary Redirect to `location`.
     #[staticmethod]
     fn redirect(location: &Bound<'_, PyAny>) -> PyResult<Self> {
         let py = location.py();
