@@ -125,7 +125,7 @@ def test_send_many_429_pauses_other_sends(clearline_sandbox: Sandbox) -> None:
 
 def test_send_many_allows_extra_keys(server: FakeClearLine) -> None:
     client = clearline.Client(API_KEY, base_url=server.base_url)
-    messages = [{"phone": "+12025551234", "message": "Hi", "order_id": 1042}]
+    messages = [{"phone": "+12025551234", "message": "Hi", "order_id": "1042"}]
 
     results = client.send_many(messages)
 
